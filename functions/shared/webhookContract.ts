@@ -1,0 +1,207 @@
+/**
+ * The message contract between the ingest and the distribute functions: the shape of a Voucherify
+ * webhook envelope (v2024-01-01), of a `customer.segment.entered` event's `data`, the distribution
+ * kinds, and the SQS message attributes the ingest attaches. Both functions import this module and
+ * nothing else defines these shapes.
+ *
+ * Leniency is deliberate (see ../shared/voucherify/README.md §3): Voucherify puts `null` where its
+ * schema says `string` and adds keys over time. Only what the receiver cannot work without is
+ * required; every other field is optional and nullable, and a field of an unexpected type is
+ * treated as absent rather than failing the whole send-out. Unknown keys are kept.
+ */
+import * as v from 'valibot';
+
+/** The only event type this product acts on; every other signed event is acknowledged and ignored. */
+export const SEGMENT_ENTERED_EVENT_TYPE = 'customer.segment.entered';
+
+export const DISTRIBUTION_KINDS = ['plain_message', 'promotion', 'unique_code'] as const;
+export type DistributionKind = (typeof DISTRIBUTION_KINDS)[number];
+
+/** SQS message attribute names set by the ingest and read by the worker and by operators in the DLQ. */
+export const MESSAGE_ATTRIBUTE = {
+  envelopeId: 'EnvelopeId',
+  eventId: 'EventId',
+  distributionKind: 'DistributionKind',
+  distributionId: 'DistributionId',
+  /** Set by the worker on records it moves to the DLQ itself (permanent failures). */
+  failureReason: 'FailureReason',
+} as const;
+
+const isJsonObject = (input: unknown): boolean =>
+  typeof input === 'object' && input !== null && !Array.isArray(input);
+
+/**
+ * A JSON object (never an array or null) with the given entries; unknown keys are kept.
+ * valibot's object schemas accept arrays, so the plain-object check comes first.
+ */
+const jsonObject = <const TEntries extends v.ObjectEntries>(entries: TEntries) =>
+  v.pipe(v.custom<Record<string, unknown>>(isJsonObject, 'must be a JSON object'), v.looseObject(entries, 'is required'));
+
+const requiredString = v.string('must be a string');
+const requiredId = v.pipe(v.string('must be a string'), v.minLength(1, 'must not be empty'));
+
+/** Optional, nullable, and treated as absent when it has an unexpected type. */
+const lenient = <const TSchema extends v.GenericSchema>(schema: TSchema) =>
+  v.fallback(v.nullish(schema), undefined);
+
+const optionalString = lenient(v.string());
+const optionalNumber = lenient(v.pipe(v.number(), v.finite()));
+
+// ---------------------------------------------------------------------------------------------
+// Envelope: the same for every webhook Voucherify sends with version v2024-01-01.
+
+export const webhookEnvelopeSchema = jsonObject({
+  id: requiredId,
+  project_id: requiredString,
+  created_at: requiredString,
+  type: requiredString,
+  data: jsonObject({}),
+  source: jsonObject({
+    id: optionalString,
+    object: optionalString,
+  }),
+  event: jsonObject({
+    id: requiredId,
+    type: requiredString,
+    created_at: optionalString,
+  }),
+});
+
+export type WebhookEnvelope = v.InferOutput<typeof webhookEnvelopeSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// `data` of customer.segment.entered: customer and segment always; the rest by distribution purpose.
+
+const customerSchema = jsonObject({
+  id: requiredId,
+  source_id: optionalString,
+  name: optionalString,
+  email: optionalString,
+  phone: optionalString,
+  metadata: lenient(jsonObject({})),
+});
+
+const segmentSchema = jsonObject({
+  id: requiredId,
+  name: optionalString,
+});
+
+const campaignSchema = jsonObject({
+  id: optionalString,
+  name: optionalString,
+  campaign_type: optionalString,
+  start_date: optionalString,
+  expiration_date: optionalString,
+  description: optionalString,
+});
+
+const discountSchema = jsonObject({
+  type: optionalString,
+  amount_off: optionalNumber,
+  percent_off: optionalNumber,
+  amount_limit: optionalNumber,
+  fixed_amount: optionalNumber,
+  unit_off: optionalNumber,
+  unit_type: optionalString,
+});
+
+const voucherSchema = jsonObject({
+  id: optionalString,
+  code: optionalString,
+  type: optionalString,
+  discount: lenient(discountSchema),
+  gift: lenient(jsonObject({ amount: optionalNumber, balance: optionalNumber })),
+  loyalty_card: lenient(jsonObject({ points: optionalNumber, balance: optionalNumber })),
+  start_date: optionalString,
+  expiration_date: optionalString,
+  campaign: optionalString,
+  campaign_id: optionalString,
+});
+
+const publicationSchema = jsonObject({
+  id: optionalString,
+  customer_id: optionalString,
+  channel: optionalString,
+  metadata: lenient(jsonObject({ distribution_id: optionalString, source_type: optionalString })),
+});
+
+const promotionTierSchema = jsonObject({
+  id: optionalString,
+  name: optionalString,
+  banner: optionalString,
+  campaign: lenient(jsonObject({ id: optionalString })),
+});
+
+export const segmentEnteredDataSchema = jsonObject({
+  customer: customerSchema,
+  segment: segmentSchema,
+  campaign: lenient(campaignSchema),
+  voucher: lenient(voucherSchema),
+  publication: lenient(publicationSchema),
+  promotion_tier: lenient(promotionTierSchema),
+});
+
+export type SegmentEnteredData = v.InferOutput<typeof segmentEnteredDataSchema>;
+export type Customer = SegmentEnteredData['customer'];
+export type Voucher = NonNullable<SegmentEnteredData['voucher']>;
+export type VoucherDiscount = NonNullable<Voucher['discount']>;
+export type PromotionTier = NonNullable<SegmentEnteredData['promotion_tier']>;
+
+/** A validated `customer.segment.entered` webhook: the envelope with its `data` typed. */
+export type SegmentEnteredWebhook = WebhookEnvelope & { data: SegmentEnteredData };
+
+// ---------------------------------------------------------------------------------------------
+// Parsing
+
+export interface ContractIssue {
+  /** Dot path from the top of the body, e.g. `data.segment.id`; empty for the body itself. */
+  readonly path: string;
+  readonly message: string;
+}
+
+export type ParsedWebhook =
+  | { readonly outcome: 'segment_entered'; readonly webhook: SegmentEnteredWebhook }
+  | { readonly outcome: 'other_event'; readonly envelope: WebhookEnvelope }
+  | { readonly outcome: 'invalid'; readonly issues: readonly ContractIssue[] };
+
+const toContractIssues = (issues: readonly v.BaseIssue<unknown>[], prefix: string): ContractIssue[] =>
+  issues.map((issue) => {
+    const dotPath = v.getDotPath(issue);
+    return { path: dotPath ? prefix + dotPath : prefix.slice(0, -1), message: issue.message };
+  });
+
+/**
+ * Validates a parsed JSON body against the contract: the envelope first (every webhook has one),
+ * then, only for `customer.segment.entered`, its `data`. Another event type in a valid envelope
+ * is reported as `other_event` so the caller can acknowledge it without acting on it.
+ */
+export function parseWebhook(body: unknown): ParsedWebhook {
+  const envelope = v.safeParse(webhookEnvelopeSchema, body);
+  if (!envelope.success) return { outcome: 'invalid', issues: toContractIssues(envelope.issues, '') };
+  if (envelope.output.event.type !== SEGMENT_ENTERED_EVENT_TYPE) {
+    return { outcome: 'other_event', envelope: envelope.output };
+  }
+  const data = v.safeParse(segmentEnteredDataSchema, envelope.output.data);
+  if (!data.success) return { outcome: 'invalid', issues: toContractIssues(data.issues, 'data.') };
+  return { outcome: 'segment_entered', webhook: { ...envelope.output, data: data.output } };
+}
+
+/**
+ * The distribution's purpose, read from which objects `data` carries: a voucher with a code means
+ * "send and publish unique codes", a promotion tier means "notify about promotion", and neither
+ * means "send plain message".
+ */
+export function classifyDistribution(data: Pick<SegmentEnteredData, 'voucher' | 'promotion_tier'>): DistributionKind {
+  if (data.voucher?.code) return 'unique_code';
+  if (data.promotion_tier) return 'promotion';
+  return 'plain_message';
+}
+
+/**
+ * The distribution (`distr_…`) that sent this webhook, when the sender is a distribution; used to
+ * correlate logs and choose templates. Unique-code send-outs also name it in the publication.
+ */
+export function distributionIdOf(webhook: Pick<SegmentEnteredWebhook, 'source' | 'data'>): string | undefined {
+  if (webhook.source.object === 'distribution' && webhook.source.id) return webhook.source.id;
+  return webhook.data.publication?.metadata?.distribution_id ?? webhook.source.id ?? undefined;
+}
