@@ -1,7 +1,7 @@
 import type { Environment } from '../shared/env.ts';
+import { readSecretString } from '../shared/secretsManagerSecret.ts';
 import { loadIngestConfig } from './config.ts';
 import type { ReceiveWebhookDependencies } from './receiveWebhook.ts';
-import { readSecretString } from './secretsManagerSecret.ts';
 import { cachedSigningSecrets, type SigningSecrets, staticSigningSecrets } from './signingSecrets.ts';
 import { sqsWebhookQueue } from './webhookQueue.ts';
 

@@ -1,20 +1,28 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Environment } from '../shared/env.ts';
-import { createLogger, createMetrics } from '../shared/observability.ts';
+import type { MetricCounters } from '../shared/metricCounters.ts';
+import { createLogger, createLogThrottle, createMetricCounters } from '../shared/observability.ts';
+import { publishMetrics } from '../shared/publishMetrics.ts';
 import { createIngestDependencies } from './ingestDependencies.ts';
-import { type ReceiveWebhookDependencies, receiveWebhook, type WebhookOutcome, type WebhookRequest } from './receiveWebhook.ts';
+import {
+  type ReceiveWebhookDependencies,
+  receiveWebhook,
+  type WebhookIdentity,
+  type WebhookOutcome,
+  type WebhookRequest,
+} from './receiveWebhook.ts';
 import { classifyFailure, failureResponse, outcomeResponse } from './webhookResponse.ts';
 
 export const INGEST_SERVICE_NAME = 'voucherify-webhook-ingest';
 
+/** At most one log line per rejection reason per window; the rest are counted (see createLogThrottle). */
+const REJECTION_LOG_WINDOW_MS = 10_000;
+
 export interface IngestHandlerOptions {
   readonly logger?: Logger;
-  readonly metrics?: Metrics;
+  readonly metrics?: MetricCounters;
   /** Replaces the dependencies built from the environment (tests, benchmarks). */
   readonly dependencies?: ReceiveWebhookDependencies;
 }
@@ -39,14 +47,24 @@ export const toWebhookRequest = (event: APIGatewayProxyEventV2): WebhookRequest 
   signature: readHeader(event.headers, 'x-voucherify-signature'),
 });
 
+const identityAttributes = (identity: WebhookIdentity | undefined) =>
+  identity
+    ? { envelope_id: identity.envelopeId, event_id: identity.eventId, distribution_id: identity.distributionId }
+    : {};
+
 /**
  * The ingest Lambda handler: plain functions (receiveWebhook, webhookResponse) wired to API
- * Gateway, Powertools logs and metrics. Dependencies are built once per container; a
- * configuration error is logged once and then answered as a 500 on every request, never a 2xx.
+ * Gateway, logs and metrics. Dependencies are built once per container; a configuration error is
+ * logged once and then answered as a 500 on every request, never a 2xx.
+ *
+ * Log lines carry the Lambda context and the send-out's ids, added when a line is written rather
+ * than on every invocation (Powertools' injectLambdaContext): most forged requests write no line
+ * at all, and the ids are passed per line, so nothing can leak from one request into the next.
  */
 export function createIngestHandler(env: Environment, options: IngestHandlerOptions = {}): IngestHandler {
-  const logger = options.logger ?? createLogger(INGEST_SERVICE_NAME);
-  const metrics = options.metrics ?? createMetrics(INGEST_SERVICE_NAME);
+  const logger = options.logger ?? createLogger(INGEST_SERVICE_NAME, env);
+  const metrics = options.metrics ?? createMetricCounters(INGEST_SERVICE_NAME, env);
+  const throttleRejectionLogs = createLogThrottle(REJECTION_LOG_WINDOW_MS);
 
   let dependencies: ReceiveWebhookDependencies | undefined = options.dependencies;
   let configurationError: unknown;
@@ -61,53 +79,52 @@ export function createIngestHandler(env: Environment, options: IngestHandlerOpti
     }
   }
 
-  // Every log line after the envelope is validated carries its ids; injectLambdaContext resets them.
-  const requestDependencies: ReceiveWebhookDependencies | undefined = dependencies && {
-    ...dependencies,
-    onIdentified: (identity) =>
-      logger.appendKeys({
-        envelope_id: identity.envelopeId,
-        event_id: identity.eventId,
-        distribution_id: identity.distributionId,
-      }),
-  };
-
-  function recordOutcome(outcome: WebhookOutcome): void {
+  function recordOutcome(outcome: WebhookOutcome, context: Context): void {
     switch (outcome.outcome) {
       case 'accepted':
-        metrics.addMetric('WebhookAccepted', MetricUnit.Count, 1);
-        logger.info('Webhook accepted', { kind: outcome.kind });
+        metrics.count('WebhookAccepted', { Kind: outcome.kind });
+        logger.addContext(context);
+        logger.info('Webhook accepted', { ...identityAttributes(outcome), kind: outcome.kind });
         return;
       case 'ignored':
-        metrics.addMetric('WebhookIgnored', MetricUnit.Count, 1);
-        logger.info('Webhook ignored', { reason: outcome.reason, event_type: outcome.eventType });
+        metrics.count('WebhookIgnored', { Reason: outcome.reason });
+        logger.addContext(context);
+        logger.info('Webhook ignored', { ...identityAttributes(outcome), reason: outcome.reason, event_type: outcome.eventType });
         return;
-      case 'rejected':
-        metrics.addDimension('Reason', outcome.reason);
-        metrics.addMetric('WebhookRejected', MetricUnit.Count, 1);
+      case 'rejected': {
+        metrics.count('WebhookRejected', { Reason: outcome.reason });
+        const suppressed = throttleRejectionLogs(outcome.reason);
+        if (suppressed === undefined) return;
+        logger.addContext(context);
         logger.warn('Webhook rejected', {
           reason: outcome.reason,
           ...(outcome.issues ? { issue_paths: outcome.issues.map((issue) => issue.path) } : {}),
+          ...(suppressed > 0 ? { similar_rejections_not_logged: suppressed } : {}),
         });
+      }
     }
   }
 
-  async function ingestWebhook(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+  async function ingestWebhook(event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> {
+    let identity: WebhookIdentity | undefined;
     try {
-      if (!requestDependencies) throw configurationError;
-      const outcome = await receiveWebhook(toWebhookRequest(event), requestDependencies);
-      recordOutcome(outcome);
+      if (!dependencies) throw configurationError;
+      const outcome = await receiveWebhook(toWebhookRequest(event), {
+        ...dependencies,
+        onIdentified: (known) => (identity = known),
+      });
+      recordOutcome(outcome, context);
       return outcomeResponse(outcome);
     } catch (error) {
       const reason = classifyFailure(error);
-      metrics.addDimension('Reason', reason);
-      metrics.addMetric('WebhookFailed', MetricUnit.Count, 1);
-      logger.error('Webhook could not be processed', { reason, error });
+      metrics.count('WebhookFailed', { Reason: reason });
+      logger.addContext(context);
+      logger.error('Webhook could not be processed', { ...identityAttributes(identity), reason, error });
       return failureResponse(reason);
     }
   }
 
-  return middy(ingestWebhook)
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics)) as unknown as IngestHandler;
+  // No Middy early-timeout timer: the enqueue has its own deadline (ENQUEUE_TIMEOUT_MS), well
+  // inside the function timeout, and a per-request timer costs more than refusing a forged request.
+  return middy(ingestWebhook, { timeoutEarlyInMillis: 0 }).use(publishMetrics(metrics)) as unknown as IngestHandler;
 }

@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { parseJsonObject } from '../shared/parseJsonObject.ts';
 import {
   type ContractIssue,
   classifyDistribution,
@@ -64,18 +65,18 @@ export async function receiveWebhook(
   dependencies: ReceiveWebhookDependencies,
 ): Promise<WebhookOutcome> {
   const rawBody = request.body ?? '';
-  if (bodyByteLength(rawBody, request.isBase64Encoded) > dependencies.maxBodyBytes) {
+  if (bodyByteLength(rawBody, request.isBase64Encoded, dependencies.maxBodyBytes) > dependencies.maxBodyBytes) {
     return rejected('payload_too_large');
   }
   if (!isJsonMediaType(request.contentType)) return rejected('unsupported_media_type');
 
   // A request that carries no usable signature is refused without even fetching the secret.
   if (!isWellFormedSignature(request.signature)) return rejected('invalid_signature');
-  const bytes = Buffer.from(rawBody, request.isBase64Encoded ? 'base64' : 'utf8');
+  const signed = request.isBase64Encoded ? Buffer.from(rawBody, 'base64') : rawBody;
   const secrets = await dependencies.secrets.current();
-  if (verifySignature(bytes, request.signature, secrets) !== 'valid') return rejected('invalid_signature');
+  if (verifySignature(signed, request.signature, secrets) !== 'valid') return rejected('invalid_signature');
 
-  const text = decodeJsonText(rawBody, bytes, request.isBase64Encoded);
+  const text = decodeJsonText(signed);
   if (text === undefined) return rejected('malformed_json');
   const json = parseJsonObject(text);
   if (json === undefined) return rejected('malformed_json');
@@ -110,8 +111,9 @@ export async function receiveWebhook(
 }
 
 /** The decoded size, computed without decoding so an oversized body costs nothing to refuse. */
-function bodyByteLength(body: string, isBase64Encoded: boolean): number {
-  if (!isBase64Encoded) return Buffer.byteLength(body, 'utf8');
+function bodyByteLength(body: string, isBase64Encoded: boolean, limit: number): number {
+  // UTF-8 needs at most 3 bytes per UTF-16 code unit: most bodies are decided without counting.
+  if (!isBase64Encoded) return body.length * 3 <= limit ? body.length : Buffer.byteLength(body, 'utf8');
   const padding = body.endsWith('==') ? 2 : body.endsWith('=') ? 1 : 0;
   return Math.floor((body.length * 3) / 4) - padding;
 }
@@ -122,7 +124,8 @@ function bodyByteLength(body: string, isBase64Encoded: boolean): number {
  * JSON may use between systems (RFC 8259 §8.1).
  */
 export function isJsonMediaType(contentType: string | undefined): boolean {
-  if (contentType === undefined || contentType.trim() === '') return true;
+  if (contentType === undefined || contentType === 'application/json') return true;
+  if (contentType.trim() === '') return true;
   const [mediaType = '', ...parameters] = contentType.split(';');
   const type = mediaType.trim().toLowerCase();
   if (type !== 'application/json' && !(type.startsWith('application/') && type.endsWith('+json'))) return false;
@@ -139,18 +142,7 @@ export function isJsonMediaType(contentType: string | undefined): boolean {
  * The body as text, or undefined when it is not valid Unicode. The text enqueued must be exactly
  * the bytes that were verified, so a body that would not survive the round trip is refused.
  */
-function decodeJsonText(rawBody: string, bytes: Buffer, isBase64Encoded: boolean): string | undefined {
-  if (isBase64Encoded) return isUtf8(bytes) ? bytes.toString('utf8') : undefined;
-  return rawBody.isWellFormed() ? rawBody : undefined;
-}
-
-/** The parsed body when it is a JSON object; undefined for anything else (arrays, scalars, bad JSON). */
-function parseJsonObject(text: string): Record<string, unknown> | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+function decodeJsonText(signed: string | Buffer): string | undefined {
+  if (typeof signed !== 'string') return isUtf8(signed) ? signed.toString('utf8') : undefined;
+  return signed.isWellFormed() ? signed : undefined;
 }

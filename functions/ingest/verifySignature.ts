@@ -5,7 +5,7 @@ import { removeJsonWhitespace } from './removeJsonWhitespace.ts';
 const SIGNATURE_PATTERN = /^[0-9a-fA-F]{64}$/;
 
 export const isWellFormedSignature = (header: string | undefined): header is string =>
-  header !== undefined && SIGNATURE_PATTERN.test(header);
+  header !== undefined && header.length === 64 && SIGNATURE_PATTERN.test(header);
 
 export type SignatureCheck = 'valid' | 'missing' | 'malformed' | 'mismatch';
 
@@ -16,11 +16,13 @@ export type SignatureCheck = 'valid' | 'missing' | 'malformed' | 'mismatch';
  * that whitespace removed, which is the form Voucherify's documentation signs. Never a
  * re-serialised parse: that would accept bodies that differ from what was signed.
  *
- * Digests are compared as bytes with `timingSafeEqual`, so the time taken does not reveal how
- * much of a forged signature was right. Hex case is accepted either way: it is the same MAC.
+ * `body` is the raw text (hashed as UTF-8, exactly the bytes received when API Gateway passed them
+ * as text) or the decoded bytes of a base64 body. Digests are compared as bytes with
+ * `timingSafeEqual`, so the time taken does not reveal how much of a forged signature was right.
+ * Hex case is accepted either way: it is the same MAC.
  */
 export function verifySignature(
-  body: Buffer,
+  body: string | Buffer,
   signatureHeader: string | undefined,
   secrets: readonly string[],
 ): SignatureCheck {
@@ -29,24 +31,24 @@ export function verifySignature(
   const expected = Buffer.from(signatureHeader, 'hex');
 
   if (matchesAnySecret(body, expected, secrets)) return 'valid';
-  const compact = removeJsonWhitespace(body);
-  if (compact !== body && matchesAnySecret(compact, expected, secrets)) return 'valid';
+  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  const compact = removeJsonWhitespace(bytes);
+  if (compact !== bytes && matchesAnySecret(compact, expected, secrets)) return 'valid';
   return 'mismatch';
 }
 
-function matchesAnySecret(bytes: Buffer, expected: Buffer, secrets: readonly string[]): boolean {
+function matchesAnySecret(body: string | Buffer, expected: Buffer, secrets: readonly string[]): boolean {
   let matched = false;
   // Every secret is tried even after a match, so timing does not reveal which one is current.
   for (const secret of secrets) {
-    if (timingSafeEqual(hmacSha256(bytes, secret), expected)) matched = true;
+    if (timingSafeEqual(hmacSha256(body, secret), expected)) matched = true;
   }
   return matched;
 }
 
-const hmacSha256 = (bytes: Buffer | string, secret: string): Buffer =>
-  createHmac('sha256', secret).update(bytes).digest();
+const hmacSha256 = (body: string | Buffer, secret: string): Buffer => createHmac('sha256', secret).update(body).digest();
 
 /** The header value Voucherify would send for these bytes: used by the local tools and tests. */
-export function signatureFor(bytes: Buffer | string, secret: string): string {
-  return hmacSha256(bytes, secret).toString('hex');
+export function signatureFor(body: string | Buffer, secret: string): string {
+  return hmacSha256(body, secret).toString('hex');
 }

@@ -1,24 +1,57 @@
 /**
- * Logger and metrics for both functions: Powertools for AWS Lambda, JSON logs and CloudWatch
- * embedded metric format. Log level, service name and namespace come from the documented
- * Powertools variables (POWERTOOLS_LOG_LEVEL, POWERTOOLS_SERVICE_NAME,
- * POWERTOOLS_METRICS_NAMESPACE); the defaults here make local runs readable without them.
+ * Logger and metrics for both functions. Logs: Powertools for AWS Lambda Logger (JSON, request ids
+ * via injectLambdaContext). Metrics: CloudWatch embedded metric format through MetricCounters
+ * (see metricCounters.ts for why not Powertools Metrics). Log level, service name and namespace
+ * come from the documented Powertools variables (POWERTOOLS_LOG_LEVEL, POWERTOOLS_SERVICE_NAME,
+ * POWERTOOLS_METRICS_NAMESPACE); the defaults make local runs readable without them.
  *
- * Never pass a request body, a signature, a secret, an e-mail address or a phone number to a
- * logger: log ids (envelope, event, distribution, customer) and outcomes only.
+ * Never pass a request body, a signature, a secret, an e-mail address, a phone number or a name
+ * to a logger: log ids (envelope, event, distribution, customer) and outcomes only.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { Environment } from './env.ts';
+import { MetricCounters } from './metricCounters.ts';
 
 export const DEFAULT_METRICS_NAMESPACE = 'VoucherifySegmentWebhook';
 
-export function createLogger(serviceName: string): Logger {
-  return new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? serviceName });
+export function createLogger(serviceName: string, env: Environment = process.env): Logger {
+  return new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? serviceName });
 }
 
-export function createMetrics(serviceName: string): Metrics {
+/** Powertools Metrics, flushed per invocation by its logMetrics middleware. */
+export function createMetrics(serviceName: string, env: Environment = process.env): Metrics {
   return new Metrics({
-    namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? DEFAULT_METRICS_NAMESPACE,
-    serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? serviceName,
+    namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? DEFAULT_METRICS_NAMESPACE,
+    serviceName: env.POWERTOOLS_SERVICE_NAME ?? serviceName,
   });
+}
+
+export function createMetricCounters(serviceName: string, env: Environment = process.env): MetricCounters {
+  return new MetricCounters({
+    namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? DEFAULT_METRICS_NAMESPACE,
+    service: env.POWERTOOLS_SERVICE_NAME ?? serviceName,
+  });
+}
+
+/**
+ * Logs the first occurrence of each kind of event per window and counts the rest, reporting the
+ * count with the next line it lets through. For rejections: a flood of forged requests must not
+ * become a flood of log lines (CloudWatch Logs bills per GB, and each line costs more CPU than the
+ * rejection itself). Every rejection is still counted in metrics and in API Gateway's access log.
+ */
+export function createLogThrottle(windowMs: number, now: () => number = Date.now) {
+  const windows = new Map<string, { openedAt: number; suppressed: number }>();
+  /** Returns undefined to suppress, or the number of lines suppressed since the last one let through. */
+  return (kind: string): number | undefined => {
+    const time = now();
+    const window = windows.get(kind);
+    if (window && time - window.openedAt < windowMs) {
+      window.suppressed++;
+      return undefined;
+    }
+    const suppressed = window?.suppressed ?? 0;
+    windows.set(kind, { openedAt: time, suppressed: 0 });
+    return suppressed;
+  };
 }

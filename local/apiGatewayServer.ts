@@ -1,0 +1,103 @@
+/**
+ * A local stand-in for the HTTP API: a node:http server on loopback that turns
+ * `POST /webhooks/voucherify` into a real payload-2.0 event for the ingest handler and its result
+ * into the HTTP response, as API Gateway's Lambda proxy integration does. Other paths are 404 and
+ * other methods on the route 405, with JSON bodies like the rest of the product.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { httpApiEvent, lambdaContext, WEBHOOK_ROUTE } from './lambdaEvents.ts';
+
+/** API Gateway HTTP APIs refuse larger payloads before the function is invoked. */
+const GATEWAY_MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+/** The ingest function's timeout in the stack; the local server enforces the same budget. */
+const INTEGRATION_TIMEOUT_MS = 10_000;
+
+export type HttpApiHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+
+export interface LocalApiGateway {
+  readonly url: string;
+  readonly port: number;
+  /** Stops accepting connections and waits for requests in flight to be answered. */
+  stop(): Promise<void>;
+}
+
+function sendJson(response: ServerResponse, statusCode: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  response.writeHead(statusCode, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  response.end(text);
+}
+
+async function readBody(request: IncomingMessage): Promise<Buffer | 'too_large'> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > GATEWAY_MAX_PAYLOAD_BYTES) return 'too_large';
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function writeIntegrationResult(response: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {
+  const body =
+    result.body === undefined ? Buffer.alloc(0) : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
+  const headers: Record<string, string | number> = { 'content-length': body.length };
+  for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
+  response.writeHead(result.statusCode ?? 200, headers);
+  response.end(body);
+}
+
+export async function startLocalApiGateway(options: {
+  port: number;
+  handler: HttpApiHandler;
+  /** Called with each request's outcome, for the runner's own log. */
+  onRequest?: (summary: { method: string; path: string; status: number; durationMs: number }) => void;
+}): Promise<LocalApiGateway> {
+  const server: Server = createServer(async (request, response) => {
+    const started = performance.now();
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const method = request.method ?? 'GET';
+    const finish = () =>
+      options.onRequest?.({ method, path: url.pathname, status: response.statusCode, durationMs: performance.now() - started });
+    response.on('finish', finish);
+
+    if (url.pathname !== WEBHOOK_ROUTE.path) return sendJson(response, 404, { error: 'not_found' });
+    if (method !== WEBHOOK_ROUTE.method) return sendJson(response, 405, { error: 'method_not_allowed' }, { allow: 'POST' });
+
+    const body = await readBody(request);
+    if (body === 'too_large') return sendJson(response, 413, { message: 'Request Entity Too Large' });
+    const event = httpApiEvent({
+      method,
+      path: url.pathname,
+      rawQueryString: url.search.slice(1),
+      headers: request.headers,
+      body,
+      sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+    });
+    try {
+      const result = await options.handler(event, lambdaContext('ingest', INTEGRATION_TIMEOUT_MS));
+      writeIntegrationResult(response, result);
+    } catch {
+      // What API Gateway answers when the integration itself fails.
+      sendJson(response, 500, { message: 'Internal Server Error' });
+    }
+  });
+  server.keepAliveTimeout = 5_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}${WEBHOOK_ROUTE.path}`,
+    port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}
