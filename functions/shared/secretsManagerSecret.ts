@@ -1,7 +1,8 @@
 /**
  * Reads a secret's string value from AWS Secrets Manager. The SDK client is imported on first use
- * so that a function configured with VOUCHERIFY_WEBHOOK_SECRET never loads it, and its timeouts are
- * short: the whole webhook request has to answer within Voucherify's 10 seconds.
+ * so that a function given its secret directly (local runs) never loads it, and its timeouts are
+ * short: the ingest has to answer Voucherify within 10 seconds, and the distribute function holds
+ * an idempotency lock while it waits.
  */
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 

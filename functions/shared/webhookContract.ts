@@ -25,6 +25,8 @@ export const MESSAGE_ATTRIBUTE = {
   distributionId: 'DistributionId',
   /** Set by the worker on records it moves to the DLQ itself (permanent failures). */
   failureReason: 'FailureReason',
+  /** With FailureReason: a short, contact-free explanation (issue paths, an error name, a status). */
+  failureDetail: 'FailureDetail',
 } as const;
 
 const isJsonObject = (input: unknown): boolean =>
