@@ -5,6 +5,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
+import type { Message } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, Context, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './localAws.ts';
 
@@ -108,6 +109,24 @@ export function sqsRecord(message: QueueMessageShape, queueArn: string): SQSReco
 }
 
 export const sqsEvent = (records: SQSRecord[]): SQSEvent => ({ Records: records });
+
+/** The event the event source mapping builds from messages received with all their attributes. */
+export const sqsEventFromMessages = (messages: readonly Message[], queueArn: string): SQSEvent =>
+  sqsEvent(
+    messages.map((message) =>
+      sqsRecord(
+        {
+          messageId: message.MessageId ?? '',
+          receiptHandle: message.ReceiptHandle ?? '',
+          body: message.Body ?? '',
+          attributes: message.Attributes ?? {},
+          messageAttributes: message.MessageAttributes ?? {},
+          md5OfBody: message.MD5OfBody ?? '',
+        },
+        queueArn,
+      ),
+    ),
+  );
 
 export const localQueueArn = (queueName: string): string => `arn:aws:sqs:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:${queueName}`;
 

@@ -8,7 +8,7 @@
  */
 import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { lambdaContext, sqsEvent, sqsRecord } from './lambdaEvents.ts';
+import { lambdaContext, sqsEventFromMessages } from './lambdaEvents.ts';
 
 export type SqsBatchHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
 
@@ -73,21 +73,7 @@ export function startQueuePoller(options: QueuePollerOptions): QueuePoller {
   }
 
   async function handleBatch(messages: Message[]): Promise<void> {
-    const event = sqsEvent(
-      messages.map((message) =>
-        sqsRecord(
-          {
-            messageId: message.MessageId ?? '',
-            receiptHandle: message.ReceiptHandle ?? '',
-            body: message.Body ?? '',
-            attributes: message.Attributes ?? {},
-            messageAttributes: message.MessageAttributes ?? {},
-            md5OfBody: message.MD5OfBody ?? '',
-          },
-          options.queueArn,
-        ),
-      ),
-    );
+    const event = sqsEventFromMessages(messages, options.queueArn);
     let failed: Set<string>;
     let handlerError: unknown;
     try {

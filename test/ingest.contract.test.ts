@@ -87,6 +87,9 @@ describe('parseWebhook on hand-made shapes', () => {
     ['customer is null', (body: any) => (body.data.customer = null), 'data.customer'],
     ['segment.id is null', (body: any) => (body.data.segment.id = null), 'data.segment.id'],
     ['segment is missing', (body: any) => delete body.data.segment, 'data.segment'],
+    ['the envelope id holds a NUL, which SQS refuses in an attribute', (body: any) => (body.id = 'whs_\u0000'), 'id'],
+    ['event.id holds an unpaired surrogate', (body: any) => (body.event.id = 'evcus_\ud800'), 'event.id'],
+    ['the envelope id is longer than 256 characters', (body: any) => (body.id = 'whs_' + 'x'.repeat(253)), 'id'],
   ])('refuses a segment-entered body where %s, naming %s', (_case, mutate, path) => {
     const body = segmentEntered();
     mutate(body);

@@ -99,6 +99,13 @@ describe('receiveWebhook', () => {
     });
   });
 
+  test('measures a base64 body after decoding, whatever its padding', async () => {
+    const bytes = Buffer.alloc(1025, 0x20);
+    const unpadded = bytes.toString('base64').replace(/=+$/, '');
+    const outcome = await receiveWebhook(request(unpadded, { isBase64Encoded: true }), { ...dependencies, maxBodyBytes: 1024 });
+    expect(outcome).toEqual({ outcome: 'rejected', reason: 'payload_too_large' });
+  });
+
   test('counts the size in bytes, not characters', async () => {
     const body = JSON.stringify({ name: 'ł'.repeat(600) });
     expect(body.length).toBeLessThan(1024);

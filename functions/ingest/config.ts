@@ -19,6 +19,11 @@ export interface IngestConfig {
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
+/**
+ * SQS's largest message is 1 MiB, attributes included; the ingest's attributes take under 2 KiB
+ * (ids are at most 256 characters), and the stack sizes the queue at MAX_BODY_BYTES + 16 KiB.
+ */
+export const MAX_MAX_BODY_BYTES = 1024 * 1024 - 16 * 1024;
 
 export function loadIngestConfig(env: Environment): IngestConfig {
   return {
@@ -26,7 +31,7 @@ export function loadIngestConfig(env: Environment): IngestConfig {
     secretValue: readOptionalString(env, 'VOUCHERIFY_WEBHOOK_SECRET'),
     secretArn: readOptionalString(env, 'VOUCHERIFY_WEBHOOK_SECRET_ARN'),
     secretCacheTtlSeconds: readInteger(env, 'SECRET_CACHE_TTL_SECONDS', 300, { min: 0, max: 86_400 }),
-    maxBodyBytes: readInteger(env, 'MAX_BODY_BYTES', DEFAULT_MAX_BODY_BYTES, { min: 1024, max: 1024 * 1024 }),
+    maxBodyBytes: readInteger(env, 'MAX_BODY_BYTES', DEFAULT_MAX_BODY_BYTES, { min: 1024, max: MAX_MAX_BODY_BYTES }),
     maxEventAgeSeconds: readInteger(env, 'MAX_EVENT_AGE_SECONDS', 0, { min: 0, max: 60 * 86_400 }),
     enqueueTimeoutMs: readInteger(env, 'ENQUEUE_TIMEOUT_MS', 4000, { min: 100, max: 9000 }),
   };

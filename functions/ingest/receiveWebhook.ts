@@ -64,15 +64,12 @@ export async function receiveWebhook(
   request: WebhookRequest,
   dependencies: ReceiveWebhookDependencies,
 ): Promise<WebhookOutcome> {
-  const rawBody = request.body ?? '';
-  if (bodyByteLength(rawBody, request.isBase64Encoded, dependencies.maxBodyBytes) > dependencies.maxBodyBytes) {
-    return rejected('payload_too_large');
-  }
+  const signed = bodyWithinLimit(request.body ?? '', request.isBase64Encoded, dependencies.maxBodyBytes);
+  if (signed === undefined) return rejected('payload_too_large');
   if (!isJsonMediaType(request.contentType)) return rejected('unsupported_media_type');
 
   // A request that carries no usable signature is refused without even fetching the secret.
   if (!isWellFormedSignature(request.signature)) return rejected('invalid_signature');
-  const signed = request.isBase64Encoded ? Buffer.from(rawBody, 'base64') : rawBody;
   const secrets = await dependencies.secrets.current();
   if (verifySignature(signed, request.signature, secrets) !== 'valid') return rejected('invalid_signature');
 
@@ -110,12 +107,21 @@ export async function receiveWebhook(
   return { outcome: 'accepted', kind, ...identity };
 }
 
-/** The decoded size, computed without decoding so an oversized body costs nothing to refuse. */
-function bodyByteLength(body: string, isBase64Encoded: boolean, limit: number): number {
-  // UTF-8 needs at most 3 bytes per UTF-16 code unit: most bodies are decided without counting.
-  if (!isBase64Encoded) return body.length * 3 <= limit ? body.length : Buffer.byteLength(body, 'utf8');
-  const padding = body.endsWith('==') ? 2 : body.endsWith('=') ? 1 : 0;
-  return Math.floor((body.length * 3) / 4) - padding;
+/**
+ * The body as signed (the text, or the decoded bytes of a base64 body) when its decoded size is
+ * within the limit; undefined when it is too large. Text is decided without counting for most
+ * bodies (UTF-8 needs at most 3 bytes per UTF-16 code unit). A base64 body is measured after
+ * decoding, since padding and stray characters make its encoded length only an estimate; one far
+ * too long to fit is refused without decoding.
+ */
+function bodyWithinLimit(body: string, isBase64Encoded: boolean, limit: number): string | Buffer | undefined {
+  if (!isBase64Encoded) {
+    if (body.length * 3 <= limit) return body;
+    return Buffer.byteLength(body, 'utf8') <= limit ? body : undefined;
+  }
+  if (body.length > limit * 2) return undefined;
+  const bytes = Buffer.from(body, 'base64');
+  return bytes.length <= limit ? bytes : undefined;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { type MessageAttributeValue, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { type DistributionKind, MESSAGE_ATTRIBUTE } from '../shared/webhookContract.ts';
+import { type DistributionKind, isSafeId, MESSAGE_ATTRIBUTE } from '../shared/webhookContract.ts';
 import { QueueUnavailableError } from './errors.ts';
 
 /** A verified, validated send-out on its way to the distribute function. */
@@ -36,6 +36,22 @@ export const createBoundedSqsClient = (): SQSClient =>
 
 const stringAttribute = (value: string): MessageAttributeValue => ({ DataType: 'String', StringValue: value });
 
+/** Characters JSON allows in strings but SQS refuses in a message body. */
+const CHARACTERS_SQS_REFUSES = /[\uFFFE\uFFFF]/g;
+
+/**
+ * The JSON body with the two noncharacters SQS refuses (U+FFFE, U+FFFF) written as \u escapes. In
+ * valid JSON they can only occur inside strings (the body was parsed before it gets here), where
+ * the escape means the same character, so the worker parses exactly the same document. Every other
+ * character a valid, well-formed JSON text can hold raw is one SQS accepts; the body is otherwise
+ * sent exactly as verified.
+ */
+export function escapeCharactersSqsRefuses(json: string): string {
+  CHARACTERS_SQS_REFUSES.lastIndex = 0;
+  if (!CHARACTERS_SQS_REFUSES.test(json)) return json;
+  return json.replace(CHARACTERS_SQS_REFUSES, (character) => `\\u${character.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
 export function sqsWebhookQueue(options: SqsWebhookQueueOptions): WebhookQueue {
   const client = options.client ?? createBoundedSqsClient();
   return {
@@ -45,12 +61,17 @@ export function sqsWebhookQueue(options: SqsWebhookQueueOptions): WebhookQueue {
         [MESSAGE_ATTRIBUTE.eventId]: stringAttribute(webhook.eventId),
         [MESSAGE_ATTRIBUTE.distributionKind]: stringAttribute(webhook.kind),
       };
-      if (webhook.distributionId) {
+      // Optional and only for correlation: an id SQS would refuse is left out rather than failing the send.
+      if (webhook.distributionId && isSafeId(webhook.distributionId)) {
         attributes[MESSAGE_ATTRIBUTE.distributionId] = stringAttribute(webhook.distributionId);
       }
       try {
         await client.send(
-          new SendMessageCommand({ QueueUrl: options.queueUrl, MessageBody: webhook.body, MessageAttributes: attributes }),
+          new SendMessageCommand({
+            QueueUrl: options.queueUrl,
+            MessageBody: escapeCharactersSqsRefuses(webhook.body),
+            MessageAttributes: attributes,
+          }),
           { abortSignal: AbortSignal.timeout(options.timeoutMs) },
         );
       } catch (error) {

@@ -40,7 +40,24 @@ const jsonObject = <const TEntries extends v.ObjectEntries>(entries: TEntries) =
   v.pipe(v.custom<Record<string, unknown>>(isJsonObject, 'must be a JSON object'), v.looseObject(entries, 'is required'));
 
 const requiredString = v.string('must be a string');
+
+/**
+ * What an id may contain. Ids travel as SQS message attributes and as the idempotency key, and SQS
+ * refuses control characters, unpaired surrogates and U+FFFE/U+FFFF; Voucherify's own ids are short
+ * ASCII (`whs_…`, `evcus_…`).
+ */
+export const MAX_ID_LENGTH = 256;
+const SAFE_ID_PATTERN = /^[^\p{Cc}\p{Cs}\uFFFE\uFFFF]+$/u;
+export const isSafeId = (value: string): boolean => value.length <= MAX_ID_LENGTH && SAFE_ID_PATTERN.test(value);
+
 const requiredId = v.pipe(v.string('must be a string'), v.minLength(1, 'must not be empty'));
+
+/** The envelope and event ids: message attributes on the queue, and the idempotency key. */
+const transportId = v.pipe(
+  requiredId,
+  v.maxLength(MAX_ID_LENGTH, `must be at most ${MAX_ID_LENGTH} characters`),
+  v.regex(SAFE_ID_PATTERN, 'must not contain control characters, unpaired surrogates or U+FFFE/U+FFFF'),
+);
 
 /** Optional, nullable, and treated as absent when it has an unexpected type. */
 const lenient = <const TSchema extends v.GenericSchema>(schema: TSchema) =>
@@ -53,7 +70,7 @@ const optionalNumber = lenient(v.pipe(v.number(), v.finite()));
 // Envelope: the same for every webhook Voucherify sends with version v2024-01-01.
 
 export const webhookEnvelopeSchema = jsonObject({
-  id: requiredId,
+  id: transportId,
   project_id: requiredString,
   created_at: requiredString,
   type: requiredString,
@@ -63,7 +80,7 @@ export const webhookEnvelopeSchema = jsonObject({
     object: optionalString,
   }),
   event: jsonObject({
-    id: requiredId,
+    id: transportId,
     type: requiredString,
     created_at: optionalString,
   }),

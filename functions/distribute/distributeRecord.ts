@@ -1,0 +1,187 @@
+import { parseJsonObject } from '../shared/parseJsonObject.ts';
+import {
+  type ContractIssue,
+  classifyDistribution,
+  distributionIdOf,
+  MESSAGE_ATTRIBUTE,
+  parseWebhook,
+  type SegmentEnteredWebhook,
+} from '../shared/webhookContract.ts';
+import type { DeadLetterQueue } from './deadLetterQueue.ts';
+import type { DeliveryChannel } from './deliveryChannel.ts';
+import type { DistributionMessage } from './distributionMessage.ts';
+import { DistributeError, errorName, PermanentDeliveryError, TemplateError } from './errors.ts';
+import type { Formatters } from './formatters.ts';
+import type { IdempotencyLease, IdempotencyStore } from './idempotencyStore.ts';
+import { type QueuedWebhook, stringAttribute } from './queuedWebhook.ts';
+import { renderMessage } from './renderMessage.ts';
+import type { TemplateOverride } from './templates/messageTemplate.ts';
+
+export interface DistributeDependencies {
+  readonly channel: DeliveryChannel;
+  readonly idempotency: IdempotencyStore;
+  readonly deadLetters: DeadLetterQueue;
+  readonly format: Formatters;
+  /** Replaces the repository's template overrides (tests). */
+  readonly overrides?: Readonly<Record<string, TemplateOverride>>;
+}
+
+/** The ids a record is logged with: from its body when it parses, else from the ingest's attributes. */
+export interface RecordIdentity {
+  readonly envelopeId: string | undefined;
+  readonly eventId: string | undefined;
+  readonly distributionId: string | undefined;
+  /** A DistributionKind, or whatever the attribute said when the body could not be read. */
+  readonly kind: string | undefined;
+}
+
+export type SkipReason = 'no_contact' | 'duplicate' | 'unhandled_event_type';
+export type TransientReason = 'delivery_unavailable' | 'idempotency_unavailable' | 'in_progress_elsewhere' | 'unexpected_error';
+export type PermanentReason = 'malformed_body' | 'invalid_payload' | 'template_error' | 'delivery_rejected';
+
+export type RecordOutcome = { readonly messageId: string; readonly identity: RecordIdentity } & (
+  | {
+      readonly outcome: 'delivered';
+      readonly channel: string;
+      readonly templateKey: string;
+      /**
+       * `lock_lost`: this worker's claim had expired and another took it over (the send-out may
+       * have gone out twice); `not_recorded`: DynamoDB failed after the send, so a redelivery of
+       * the same send-out after the lock expires would not be recognised as a duplicate.
+       */
+      readonly completion: 'completed' | 'lock_lost' | 'not_recorded';
+    }
+  | { readonly outcome: 'skipped'; readonly reason: SkipReason }
+  | {
+      readonly outcome: 'transient_failure';
+      readonly reason: TransientReason;
+      readonly detail: string;
+      /** Only for unexpected errors (bugs), whose stack is worth logging; delivery errors may quote addresses. */
+      readonly error?: unknown;
+    }
+  | {
+      readonly outcome: 'permanent_failure';
+      readonly reason: PermanentReason;
+      readonly detail: string;
+      /** False when the DLQ refused it too: the record is then left on the queue to be retried. */
+      readonly deadLettered: boolean;
+      readonly deadLetterDetail?: string;
+    }
+);
+
+/** Whether SQS must deliver the record again (reported in batchItemFailures) rather than delete it. */
+export const needsRetry = (outcome: RecordOutcome): boolean =>
+  outcome.outcome === 'transient_failure' || (outcome.outcome === 'permanent_failure' && !outcome.deadLettered);
+
+export const identityFromAttributes = (webhook: QueuedWebhook): RecordIdentity => ({
+  envelopeId: stringAttribute(webhook, MESSAGE_ATTRIBUTE.envelopeId),
+  eventId: stringAttribute(webhook, MESSAGE_ATTRIBUTE.eventId),
+  distributionId: stringAttribute(webhook, MESSAGE_ATTRIBUTE.distributionId),
+  kind: stringAttribute(webhook, MESSAGE_ATTRIBUTE.distributionKind),
+});
+
+const identityOf = (webhook: SegmentEnteredWebhook): RecordIdentity => ({
+  envelopeId: webhook.id,
+  eventId: webhook.event.id,
+  distributionId: distributionIdOf(webhook),
+  kind: classifyDistribution(webhook.data),
+});
+
+/** A contact-free name for an error: its detail when it is one of ours, else its class name. */
+export const errorDetail = (error: unknown): string => (error instanceof DistributeError ? error.detail : errorName(error));
+
+/**
+ * Takes one queued send-out to its outcome, in an order that keeps every check that needs no I/O
+ * before the idempotency claim: parse and validate the body, render the message (so a broken
+ * template never takes a lock), skip customers the channel cannot reach, claim the send-out, deliver,
+ * record the delivery. Permanent failures go to the DLQ from here; transient ones are returned for
+ * the caller to report to SQS. Never sends without holding the claim.
+ */
+export async function distributeRecord(webhook: QueuedWebhook, dependencies: DistributeDependencies): Promise<RecordOutcome> {
+  const { messageId } = webhook;
+  const json = parseJsonObject(webhook.body);
+  if (json === undefined) {
+    return deadLetter(webhook, identityFromAttributes(webhook), 'malformed_body', 'body is not a JSON object', dependencies);
+  }
+  const parsed = parseWebhook(json);
+  if (parsed.outcome === 'invalid') {
+    return deadLetter(webhook, identityFromAttributes(webhook), 'invalid_payload', describeIssues(parsed.issues), dependencies);
+  }
+  if (parsed.outcome === 'other_event') {
+    // The ingest never enqueues these; if one arrives anyway it is not ours to act on (as there).
+    return { messageId, identity: identityFromAttributes(webhook), outcome: 'skipped', reason: 'unhandled_event_type' };
+  }
+
+  const identity = identityOf(parsed.webhook);
+  let message: DistributionMessage;
+  try {
+    message = renderMessage(parsed.webhook, dependencies);
+  } catch (error) {
+    if (!(error instanceof TemplateError)) throw error;
+    return deadLetter(webhook, identity, 'template_error', error.detail, dependencies);
+  }
+  if (dependencies.channel.requiresEmail && !message.to) {
+    return { messageId, identity, outcome: 'skipped', reason: 'no_contact' };
+  }
+
+  let lease: IdempotencyLease;
+  try {
+    const claim = await dependencies.idempotency.claim(message.envelopeId);
+    if (claim.status === 'completed') return { messageId, identity, outcome: 'skipped', reason: 'duplicate' };
+    if (claim.status === 'in_progress') {
+      return { messageId, identity, outcome: 'transient_failure', reason: 'in_progress_elsewhere', detail: 'claimed by another worker' };
+    }
+    lease = claim.lease;
+  } catch (error) {
+    return { messageId, identity, outcome: 'transient_failure', reason: 'idempotency_unavailable', detail: errorDetail(error) };
+  }
+
+  let reference: string | undefined;
+  try {
+    ({ reference } = await dependencies.channel.deliver(message));
+  } catch (error) {
+    // Give the claim up so the retry (or a redrive from the DLQ) can deliver. If this fails too,
+    // the lock simply expires, always before the message becomes visible again.
+    await dependencies.idempotency.release(lease).catch(() => undefined);
+    if (error instanceof PermanentDeliveryError) {
+      return deadLetter(webhook, identity, 'delivery_rejected', error.detail, dependencies);
+    }
+    return { messageId, identity, outcome: 'transient_failure', reason: 'delivery_unavailable', detail: errorDetail(error) };
+  }
+
+  let completion: 'completed' | 'lock_lost' | 'not_recorded';
+  try {
+    completion = await dependencies.idempotency.complete(lease, {
+      kind: message.kind,
+      channel: dependencies.channel.name,
+      eventId: message.eventId,
+      distributionId: message.distributionId,
+      reference,
+    });
+  } catch {
+    // Sent is sent: retrying the record now would send it again at once. It is acknowledged and
+    // the failure reported (see RecordOutcome); the claim expires on its own.
+    completion = 'not_recorded';
+  }
+  return { messageId, identity, outcome: 'delivered', channel: dependencies.channel.name, templateKey: message.templateKey, completion };
+}
+
+async function deadLetter(
+  webhook: QueuedWebhook,
+  identity: RecordIdentity,
+  reason: PermanentReason,
+  detail: string,
+  dependencies: DistributeDependencies,
+): Promise<RecordOutcome> {
+  const base = { messageId: webhook.messageId, identity, outcome: 'permanent_failure', reason, detail } as const;
+  try {
+    await dependencies.deadLetters.send(webhook, { reason, detail });
+    return { ...base, deadLettered: true };
+  } catch (error) {
+    return { ...base, deadLettered: false, deadLetterDetail: errorDetail(error) };
+  }
+}
+
+/** Paths and schema messages only: they name fields, never the values in them. */
+const describeIssues = (issues: readonly ContractIssue[]): string =>
+  issues.map((issue) => `${issue.path || '(body)'}: ${issue.message}`).join('; ');

@@ -1,0 +1,8 @@
+/**
+ * Distribute Lambda entry point: consumes the webhook queue in batches (SQS event source with
+ * ReportBatchItemFailures) and delivers one message per send-out, exactly once. Configuration:
+ * docs/drafts/distribute.md, "Configuration".
+ */
+import { createDistributeHandler } from './distributeHandler.ts';
+
+export const handler = createDistributeHandler(process.env);

@@ -1,0 +1,99 @@
+import { hmacSha256Hex } from '../shared/hmacSha256.ts';
+import type { DeliveryChannel } from './deliveryChannel.ts';
+import { type DistributionMessage, messageDocument } from './distributionMessage.ts';
+import { errorName, PermanentDeliveryError, TransientDeliveryError } from './errors.ts';
+
+/** Headers of a forwarded message; the receiver verifies the signature as described in forwardSignature. */
+export const FORWARD_HEADERS = {
+  signature: 'x-webhook-signature',
+  timestamp: 'x-webhook-timestamp',
+  /** The envelope id: the same send-out always carries the same key, so the receiver can deduplicate too. */
+  idempotencyKey: 'idempotency-key',
+} as const;
+
+export interface HttpChannelOptions {
+  readonly url: URL;
+  /** The current signing secret (fetched and cached when it lives in Secrets Manager). */
+  readonly signingSecret: () => Promise<string>;
+  /** Upper bound on one request, connection included. */
+  readonly timeoutMs: number;
+  readonly now?: () => number;
+}
+
+/**
+ * `sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">`: the timestamp is signed with the body so a
+ * captured request cannot be replayed later with a fresh timestamp; the receiver should refuse
+ * timestamps more than a few minutes old and compare signatures in constant time.
+ */
+export const forwardSignature = (timestamp: string, body: string, secret: string): string =>
+  `sha256=${hmacSha256Hex(`${timestamp}.${body}`, secret)}`;
+
+/**
+ * The JSON posted for a message: the outbox document plus the envelope id and the customer's own
+ * id in the merchant's systems. `to` is null for customers without an e-mail address: a CRM can
+ * still reach them by id.
+ */
+export function forwardBody(message: DistributionMessage): string {
+  return JSON.stringify({
+    id: message.envelopeId,
+    ...messageDocument(message),
+    customer_source_id: message.customerSourceId ?? null,
+  });
+}
+
+export function forwardRequest(message: DistributionMessage, secret: string, nowMs: number): { body: string; headers: Record<string, string> } {
+  const body = forwardBody(message);
+  const timestamp = String(Math.floor(nowMs / 1000));
+  return {
+    body,
+    headers: {
+      'content-type': 'application/json',
+      [FORWARD_HEADERS.idempotencyKey]: message.envelopeId,
+      [FORWARD_HEADERS.timestamp]: timestamp,
+      [FORWARD_HEADERS.signature]: forwardSignature(timestamp, body, secret),
+    },
+  };
+}
+
+/** 2xx delivered; 408, 429 and 5xx worth retrying; any other status (4xx, and 3xx: a moved URL is misconfigured) refused. */
+export function classifyHttpStatus(status: number): 'delivered' | 'transient' | 'permanent' {
+  if (status >= 200 && status < 300) return 'delivered';
+  if (status === 408 || status === 429 || status >= 500) return 'transient';
+  return 'permanent';
+}
+
+export function httpChannel(options: HttpChannelOptions): DeliveryChannel {
+  const now = options.now ?? Date.now;
+  return {
+    name: 'http',
+    requiresEmail: false,
+    async deliver(message) {
+      const { body, headers } = forwardRequest(message, await options.signingSecret(), now());
+      let response: Response;
+      try {
+        response = await fetch(options.url, {
+          method: 'POST',
+          headers,
+          body,
+          // A redirected POST would be replayed as a GET elsewhere: treat it as the answer instead.
+          redirect: 'manual',
+          signal: AbortSignal.timeout(options.timeoutMs),
+        });
+      } catch (error) {
+        const detail = errorName(error) === 'TimeoutError' ? 'http:timeout' : 'http:network';
+        throw new TransientDeliveryError('The forward URL could not be reached', detail, { cause: error });
+      }
+      // Only the status matters; the body is discarded so the connection can be reused.
+      await response.body?.cancel().catch(() => undefined);
+      const detail = `http:${response.status}`;
+      switch (classifyHttpStatus(response.status)) {
+        case 'delivered':
+          return { reference: detail };
+        case 'transient':
+          throw new TransientDeliveryError('The forward URL could not take the message now', detail);
+        case 'permanent':
+          throw new PermanentDeliveryError('The forward URL refused the message', detail);
+      }
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import type { DistributionKind, SegmentEnteredWebhook } from '../shared/webhookContract.ts';
+import { describeDiscount } from './describeDiscount.ts';
+import type { Formatters } from './formatters.ts';
+
+/**
+ * What templates can say, prepared from the event: names rather than ids, amounts and dates in
+ * words. Every key is always present (null when unknown), so a template naming a key that does
+ * not exist fails the template check instead of rendering an empty hole. `promotion` and
+ * `voucher` are null unless the send-out is of that kind.
+ */
+export type MessageView = {
+  readonly customer: {
+    /** The whole name as the customer gave it. */
+    readonly name: string | null;
+    /** The first word of the name, for a friendly greeting. */
+    readonly first_name: string | null;
+  };
+  readonly segment: { readonly name: string | null };
+  readonly campaign: { readonly name: string | null };
+  readonly promotion: {
+    readonly tier_name: string | null;
+    readonly banner: string | null;
+    /** When the promotion's campaign ends, in words. */
+    readonly ends_on: string | null;
+  } | null;
+  readonly voucher: {
+    readonly code: string;
+    /** What the code gives: a discount, a gift card balance or loyalty points, in words. */
+    readonly discount: string | null;
+    /** In words; the voucher's own expiry, else its campaign's. */
+    readonly expires_on: string | null;
+  } | null;
+};
+
+export function buildMessageView(webhook: SegmentEnteredWebhook, kind: DistributionKind, format: Formatters): MessageView {
+  const { customer, segment, campaign, promotion_tier: tier, voucher } = webhook.data;
+  const name = displayText(customer.name);
+  const campaignExpiry = campaign?.expiration_date ? format.date(campaign.expiration_date) : null;
+  return {
+    customer: { name, first_name: name?.split(' ')[0] ?? null },
+    segment: { name: displayText(segment.name) },
+    campaign: { name: displayText(campaign?.name ?? voucher?.campaign) },
+    promotion:
+      kind === 'promotion' && tier
+        ? { tier_name: displayText(tier.name), banner: displayText(tier.banner), ends_on: campaignExpiry }
+        : null,
+    voucher:
+      kind === 'unique_code' && voucher?.code
+        ? {
+            code: voucher.code,
+            discount: describeDiscount(voucher, format),
+            expires_on: voucher.expiration_date ? format.date(voucher.expiration_date) : campaignExpiry,
+          }
+        : null,
+  };
+}
+
+/**
+ * Text fit for a message: NFC (so a name typed with combining accents renders like the precomposed
+ * one), lone surrogates replaced, whitespace collapsed to single spaces; null when nothing is left.
+ */
+function displayText(value: string | null | undefined): string | null {
+  if (!value) return null;
+  const text = value.toWellFormed().normalize('NFC').replace(/\s+/gu, ' ').trim();
+  return text === '' ? null : text;
+}

@@ -1,0 +1,27 @@
+import { GREETING, htmlDocument, TEXT_SIGN_OFF, VOUCHER_DETAILS_HTML, VOUCHER_DETAILS_TEXT } from './fragments.ts';
+import type { TemplateOverride } from './messageTemplate.ts';
+
+/**
+ * Copy for particular distributions, keyed by the distribution id (`distr_…`, the envelope's
+ * `source.id`) or by the "Event name" the marketer typed in Voucherify (the envelope's `type`).
+ * A distribution id wins over an event name; parts an override leaves out (subject, text, html)
+ * come from the default template of the send-out's kind. Every entry is checked by
+ * test/distribute.templates.test.ts against every kind, so a typo fails the build, not a send-out.
+ */
+export const TEMPLATE_OVERRIDES: Readonly<Record<string, TemplateOverride>> = {
+  // Example: a birthday distribution (event name "birthday-treat") sending unique codes.
+  'birthday-treat': {
+    subject: 'Happy birthday{{#customer.first_name}}, {{customer.first_name}}{{/customer.first_name}}! A treat inside',
+    text: `${GREETING},
+
+Happy birthday from all of us! Here is a little treat:
+${VOUCHER_DETAILS_TEXT}
+${TEXT_SIGN_OFF}`,
+    html: htmlDocument(
+      'Happy birthday!',
+      `<p>${GREETING},</p>
+<p>Happy birthday from all of us! Here is a little treat:</p>
+${VOUCHER_DETAILS_HTML}`,
+    ),
+  },
+};

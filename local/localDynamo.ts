@@ -1,0 +1,78 @@
+/**
+ * A DynamoDB-compatible server for local runs and integration tests: dynalite, in memory, on
+ * loopback, spoken to over the real DynamoDB protocol by the same SDK calls that run in
+ * production. dynalite loads LevelDB's prebuilt binary (classic-level ships prebuilds, so its
+ * disabled install script is not needed) but keeps its data in memory-level unless given a path.
+ *
+ * Known differences from DynamoDB that matter here: no TTL (the attribute is stored but nothing
+ * expires), and a failed condition does not return the existing item even when asked with
+ * ReturnValuesOnConditionCheckFailure, so the idempotency store's fallback read is what runs.
+ */
+import type { AddressInfo } from 'node:net';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import { IDEMPOTENCY_TABLE } from '../functions/distribute/idempotencyTable.ts';
+import { localAwsClientConfig } from './localAws.ts';
+
+export interface LocalDynamo {
+  readonly endpoint: string;
+  readonly port: number;
+  /** A client for this server, configured like the functions' own when pointed at it. */
+  client(): DynamoDBClient;
+  /** Creates the idempotency table (from its shared definition) and waits until it is ACTIVE. */
+  createIdempotencyTable(tableName: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startLocalDynamo(options: { port?: number } = {}): Promise<LocalDynamo> {
+  // Tables are usable at once: the default 500 ms CREATING state would only slow the tests.
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = () => new DynamoDBClient({ ...localAwsClientConfig(), endpoint });
+
+  return {
+    endpoint,
+    port,
+    client,
+    async createIdempotencyTable(tableName) {
+      const admin = client();
+      try {
+        await createIdempotencyTable(admin, tableName);
+      } finally {
+        admin.destroy();
+      }
+    },
+    stop: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        // Keep-alive sockets of clients not yet destroyed would otherwise hold close() open.
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/**
+ * The idempotency table as the stack defines it: a string partition key and nothing else (TTL on
+ * IDEMPOTENCY_TABLE.timeToLiveAttribute is enabled by the stack; dynalite does not implement it).
+ */
+export async function createIdempotencyTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      AttributeDefinitions: [{ AttributeName: IDEMPOTENCY_TABLE.partitionKey, AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: IDEMPOTENCY_TABLE.partitionKey, KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`Table ${tableName} did not become ACTIVE`);
+}

@@ -1,0 +1,87 @@
+/**
+ * npm start [-- --channel ses]
+ *
+ * Runs the whole pipeline locally on embedded defaults (see local/localStack.ts): POST signed
+ * webhooks to the printed URL and watch them come out in the outbox file, or in the local SES's
+ * web page with --channel ses. Ctrl-C stops gracefully: no new webhooks are accepted and what is
+ * queued is delivered first.
+ *
+ * Environment: PORT (3000), VOUCHERIFY_WEBHOOK_SECRET (a development default), OUTBOX_FILE
+ * (.local/outbox.jsonl), DELIVERY_CHANNEL (outbox | ses), plus any function variable
+ * (POWERTOOLS_LOG_LEVEL, CURRENCY, LOCALE, TIME_ZONE, …).
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { readInteger, readOptionalString } from '../functions/shared/env.ts';
+import { DEFAULT_LOCAL_PORT, DEFAULT_OUTBOX_FILE, DEVELOPMENT_SECRET } from '../local/localDefaults.ts';
+import { LOCAL_MAX_RECEIVE_COUNT, startLocalStack } from '../local/localStack.ts';
+
+const { values } = parseArgs({ options: { channel: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+if (values.help) {
+  console.log('usage: npm start [-- --channel outbox|ses]   (environment: PORT, VOUCHERIFY_WEBHOOK_SECRET, OUTBOX_FILE)');
+  process.exit(0);
+}
+
+const channel = values.channel ?? readOptionalString(process.env, 'DELIVERY_CHANNEL') ?? 'outbox';
+if (channel !== 'outbox' && channel !== 'ses') {
+  console.error(`--channel must be outbox or ses, got "${channel}" (the http channel needs a real FORWARD_URL: see README)`);
+  process.exit(2);
+}
+const port = readInteger(process.env, 'PORT', DEFAULT_LOCAL_PORT, { min: 0, max: 65_535 });
+const configuredSecret = readOptionalString(process.env, 'VOUCHERIFY_WEBHOOK_SECRET');
+const secret = configuredSecret ?? DEVELOPMENT_SECRET;
+const outboxFile = resolve(readOptionalString(process.env, 'OUTBOX_FILE') ?? DEFAULT_OUTBOX_FILE);
+
+const say = (line = '') => process.stderr.write(`${line}\n`);
+
+const stack = await startLocalStack({
+  port,
+  secret,
+  channel,
+  outboxFile,
+  onRequest: ({ method, path, status, durationMs }) => say(`[gateway] ${method} ${path} -> ${status} (${durationMs.toFixed(1)} ms)`),
+  onBatch: ({ received, failed, handlerError }) =>
+    say(`[worker] batch of ${received}: ${received - failed} done, ${failed} left for retry${handlerError ? ' (handler error)' : ''}`),
+}).catch((error: NodeJS.ErrnoException) => {
+  if (error.code === 'EADDRINUSE') say(`Port ${port} is in use: set PORT to another port.`);
+  else say(`Could not start the local stack: ${error.message}`);
+  process.exit(1);
+});
+
+say('');
+say('Voucherify segment webhook: local pipeline running (no AWS account needed)');
+say('');
+say(`  Webhook URL     ${stack.url}`);
+say(
+  configuredSecret
+    ? `  Signing secret  from VOUCHERIFY_WEBHOOK_SECRET (${configuredSecret.length} characters)`
+    : `  Signing secret  "${DEVELOPMENT_SECRET}" (development default; set VOUCHERIFY_WEBHOOK_SECRET to change)`,
+);
+say(
+  stack.ses
+    ? `  Mails           local SES, web page at ${stack.ses.endpoint}/ (channel ses)`
+    : `  Mails           one JSON line each in ${outboxFile} (channel outbox)`,
+);
+say(`  Queue           ${stack.queueUrl} (DLQ after ${LOCAL_MAX_RECEIVE_COUNT} receives: ${stack.deadLetterQueueUrl})`);
+say(`  DynamoDB        ${stack.dynamo.endpoint} (idempotency table, in memory)`);
+say('  All servers listen on 127.0.0.1 only. Queue and idempotency data live in memory.');
+say('');
+say(`  Try: npm run send -- ../shared/voucherify/fixtures/segment-entered-unique-code.json${configuredSecret ? ' --secret "$VOUCHERIFY_WEBHOOK_SECRET"' : ''}`);
+say('  Stop: Ctrl-C (queued webhooks are delivered first)');
+say('');
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) {
+    say('Stopping now without waiting.');
+    process.exit(1);
+  }
+  stopping = true;
+  say(`\n${signal}: no new webhooks accepted; delivering what is queued (Ctrl-C again to quit at once)...`);
+  const { undelivered } = await stack.stop(30_000);
+  if (undelivered > 0) say(`Stopped with ${undelivered} message(s) undelivered: the local queue is in memory, so they are gone.`);
+  else say('Stopped: everything accepted was delivered or dead-lettered.');
+  process.exit(undelivered > 0 ? 1 : 0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));

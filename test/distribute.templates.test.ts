@@ -1,0 +1,112 @@
+/**
+ * The template check: every template in the repository, defaults and overrides, must parse and
+ * render against the view of every kind of send-out, with every optional part present and absent.
+ * A typo in a placeholder or an unbalanced section fails here, not on a customer's send-out.
+ */
+import { TemplateError } from '../functions/distribute/errors.ts';
+import { buildMessageView, type MessageView } from '../functions/distribute/messageView.ts';
+import { renderMessage } from '../functions/distribute/renderMessage.ts';
+import { parseTemplate, renderTemplate } from '../functions/distribute/renderTemplate.ts';
+import type { MessageTemplate } from '../functions/distribute/templates/messageTemplate.ts';
+import { TEMPLATE_OVERRIDES } from '../functions/distribute/templates/overrides.ts';
+import { DEFAULT_TEMPLATES, selectTemplate } from '../functions/distribute/templates/registry.ts';
+import { DISTRIBUTION_KINDS, type DistributionKind } from '../functions/shared/webhookContract.ts';
+import { readFixture } from './support/fixtures.ts';
+import { defaultFormatters, parsedSendOut, sendOut } from './support/segmentEnteredWebhooks.ts';
+
+const format = defaultFormatters;
+
+/** Views of a kind with everything present, and with every optional part missing. */
+function viewsOf(kind: DistributionKind): [string, MessageView][] {
+  const bare = sendOut(kind, {
+    customer: { name: null, email: null },
+    segment: { name: null },
+    campaign: { name: null, expiration_date: null },
+    voucher: { discount: null, gift: null, loyalty_card: null, expiration_date: null, campaign: null },
+    promotionTier: { name: null, banner: null },
+  });
+  return [
+    [`a full ${kind}`, buildMessageView(sendOut(kind), kind, format)],
+    [`a bare ${kind}`, buildMessageView(bare, kind, format)],
+  ];
+}
+
+const ALL_VIEWS = DISTRIBUTION_KINDS.flatMap(viewsOf);
+const minimalView = buildMessageView(parsedSendOut(readFixture('segment-entered-minimal.json')), 'plain_message', format);
+
+const REGISTERED: [string, MessageTemplate][] = [
+  ...DISTRIBUTION_KINDS.map((kind): [string, MessageTemplate] => [`the default ${kind} template`, DEFAULT_TEMPLATES[kind]]),
+  ...Object.keys(TEMPLATE_OVERRIDES).flatMap((key) =>
+    DISTRIBUTION_KINDS.map((kind): [string, MessageTemplate] => [
+      `the override "${key}" on a ${kind}`,
+      selectTemplate(kind, { distributionId: undefined, eventName: key }).template,
+    ]),
+  ),
+];
+
+describe('every registered template', () => {
+  test('includes the example override', () => {
+    expect(Object.keys(TEMPLATE_OVERRIDES).length).toBeGreaterThan(0);
+  });
+
+  test.each(REGISTERED)('%s parses, and renders against every kind of view', (_name, template) => {
+    for (const part of ['subject', 'text', 'html'] as const) {
+      expect(() => parseTemplate(template[part])).not.toThrow();
+      for (const [, view] of [...ALL_VIEWS, ['the minimal fixture', minimalView] as const]) {
+        const rendered = renderTemplate(template[part], view, part === 'html' ? 'html' : 'text');
+        expect(rendered.trim()).not.toBe('');
+        expect(rendered).not.toContain('{{');
+      }
+    }
+  });
+
+  test.each(DISTRIBUTION_KINDS)('the default %s template never renders "null" or "undefined" or a run of blank lines', (kind) => {
+    for (const [, view] of viewsOf(kind)) {
+      for (const part of ['subject', 'text', 'html'] as const) {
+        const rendered = renderTemplate(DEFAULT_TEMPLATES[kind][part], view, part === 'html' ? 'html' : 'text');
+        expect(rendered).not.toMatch(/\bnull\b|\bundefined\b|\n\n\n/);
+      }
+    }
+  });
+});
+
+describe('selectTemplate', () => {
+  const overrides = {
+    distr_special: { subject: 'By distribution' },
+    'spring-sale': { subject: 'By event name', text: 'Spring {{segment.name}}' },
+  };
+
+  test('uses the kind\'s default when no override matches', () => {
+    expect(selectTemplate('promotion', { distributionId: 'distr_other', eventName: 'other' }, overrides)).toEqual({
+      key: 'default',
+      template: DEFAULT_TEMPLATES.promotion,
+    });
+  });
+
+  test('prefers the distribution id to the event name', () => {
+    const selected = selectTemplate('plain_message', { distributionId: 'distr_special', eventName: 'spring-sale' }, overrides);
+    expect(selected.key).toBe('override:distr_special');
+    expect(selected.template.subject).toBe('By distribution');
+  });
+
+  test('takes the parts an override leaves out from the kind\'s default', () => {
+    const selected = selectTemplate('unique_code', { distributionId: undefined, eventName: 'spring-sale' }, overrides);
+    expect(selected.template).toEqual({ subject: 'By event name', text: 'Spring {{segment.name}}', html: DEFAULT_TEMPLATES.unique_code.html });
+  });
+
+  test('does not mistake an event name like "constructor" for an override', () => {
+    expect(selectTemplate('plain_message', { distributionId: undefined, eventName: 'constructor' }, overrides).key).toBe('default');
+  });
+
+  test('the example override is used for its event name', () => {
+    const message = renderMessage(sendOut('unique_code', { type: 'birthday-treat' }), { format });
+    expect(message.templateKey).toBe('override:birthday-treat');
+    expect(message.subject).toBe('Happy birthday, Alex! A treat inside');
+    expect(message.text).toContain('    WELCOME-7QX2K9\n');
+  });
+
+  test('a broken override is a TemplateError when a send-out uses it', () => {
+    const broken = { 'welcome-new-customers': { subject: 'Hi {{customer.nickname}}' } };
+    expect(() => renderMessage(sendOut('plain_message', { type: 'welcome-new-customers' }), { format, overrides: broken })).toThrow(TemplateError);
+  });
+});

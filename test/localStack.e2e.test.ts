@@ -1,0 +1,110 @@
+/**
+ * `npm start`'s pipeline end to end on a free port: every shared fixture posted over HTTP as
+ * Voucherify would, each answer checked, and the outbox checked for exactly one line per
+ * deliverable send-out, none for the others and none twice.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type LocalStack, startLocalStack } from '../local/localStack.ts';
+import { createWebhookClient, type WebhookClient } from '../local/webhookClient.ts';
+import { captureOutput, type CapturedOutput } from './support/captureOutput.ts';
+import {
+  DELIVERABLE_FIXTURES,
+  EXPECTED_INGEST_STATUS,
+  FIXTURE_SECRET,
+  fixtureNames,
+  fixtureSignatures,
+  readFixture,
+} from './support/fixtures.ts';
+
+// The shared fixtures' own signatures are made with this secret, so they are used as sent.
+const SECRET = FIXTURE_SECRET;
+let stack: LocalStack;
+let client: WebhookClient;
+let directory: string;
+let outboxFile: string;
+let output: CapturedOutput;
+
+const outboxLines = (): Record<string, unknown>[] => {
+  try {
+    return readFileSync(outboxFile, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+};
+
+beforeAll(async () => {
+  output = captureOutput();
+  directory = mkdtempSync(join(tmpdir(), 'voucherify-e2e-'));
+  outboxFile = join(directory, 'outbox.jsonl');
+  stack = await startLocalStack({
+    port: 0,
+    secret: SECRET,
+    channel: 'outbox',
+    outboxFile,
+    // Short, so a record retried after a transient failure comes back within the test's patience.
+    visibilityTimeoutSeconds: 8,
+    workerTimeoutSeconds: 2,
+  });
+  client = createWebhookClient({ url: stack.url, secret: SECRET });
+});
+
+afterAll(async () => {
+  client?.close();
+  await stack?.stop(5_000);
+  output.restore();
+  rmSync(directory, { recursive: true, force: true });
+});
+
+describe('the local pipeline', () => {
+  test('answers every shared fixture as the fixtures README says and delivers each deliverable send-out exactly once', async () => {
+    for (const name of fixtureNames()) {
+      const response = await client.post(readFixture(name), { signature: fixtureSignatures(name).hmac_raw });
+      expect({ name, status: response.status }).toEqual({ name, status: EXPECTED_INGEST_STATUS[name] });
+      expect(() => JSON.parse(response.body)).not.toThrow();
+    }
+    await stack.waitUntilDrained(20_000);
+    // The same send-outs again, as Voucherify's retries or a manual re-send would post them.
+    for (const name of Object.keys(DELIVERABLE_FIXTURES)) {
+      expect((await client.post(readFixture(name))).status).toBe(202);
+    }
+    await stack.waitUntilDrained(20_000);
+
+    const lines = outboxLines();
+    const delivered = lines.map((line) => line.event_id);
+    const expected = Object.keys(DELIVERABLE_FIXTURES).map((name) => (JSON.parse(readFixture(name)) as { event: { id: string } }).event.id);
+    expect(delivered.sort()).toEqual(expected.sort());
+    for (const [name, kind] of Object.entries(DELIVERABLE_FIXTURES)) {
+      const body = JSON.parse(readFixture(name)) as Record<string, any>;
+      const line = lines.find((candidate) => candidate.event_id === body.event.id && candidate.customer_id === body.data.customer.id);
+      expect(line).toMatchObject({ kind, to: body.data.customer.email, segment_id: body.data.segment.id });
+    }
+    expect((await stack.queueDepths()).deadLettered).toBe(0);
+  });
+
+  test('accepts a body signed over its compact form', async () => {
+    const name = 'segment-entered-plain-message.json';
+    const signature = fixtureSignatures(name).hmac_compact as string;
+    const response = await client.post(readFixture(name), { signature });
+    expect(response.status).toBe(202);
+  });
+
+  test('refuses a wrong signature with 401 before anything is queued', async () => {
+    const response = await client.post(readFixture('segment-entered-unique-code.json'), { signature: '0'.repeat(64) });
+    expect(response.status).toBe(401);
+    expect(JSON.parse(response.body)).toEqual({ error: 'invalid_signature' });
+  });
+
+  test('answers 404 for another path and 405 for another method, with JSON bodies', async () => {
+    const base = new URL(stack.url);
+    const other = await fetch(new URL('/webhooks/other', base), { method: 'POST', body: '{}' });
+    expect(other.status).toBe(404);
+    expect(await other.json()).toEqual({ error: 'not_found' });
+    const get = await fetch(stack.url);
+    expect(get.status).toBe(405);
+    expect(get.headers.get('allow')).toBe('POST');
+    expect(await get.json()).toEqual({ error: 'method_not_allowed' });
+  });
+});
