@@ -16,7 +16,7 @@ import { formatTable, percentile, progressBar } from '../local/latencyStats.ts';
 import { startLocalStack } from '../local/localStack.ts';
 import { createWebhookClient, freshEnvelopeId, runWithConcurrency } from '../local/webhookClient.ts';
 
-const FIXTURES = resolve(import.meta.dirname, '../../shared/voucherify/fixtures');
+const FIXTURES = resolve(import.meta.dirname, '../test/fixtures/voucherify');
 const SECRET = 'load-test-secret';
 
 const { values } = parseArgs({

@@ -1,13 +1,16 @@
 /**
- * The shared Voucherify fixtures (../shared/voucherify/fixtures) and factories for the events the
- * functions receive. Tests use these instead of hand-writing bodies and events.
+ * The Voucherify fixtures and what a correct receiver does with each. They are a verbatim copy of
+ * the team's shared fixtures (../shared/voucherify/fixtures), kept in the repository so a clone
+ * runs on its own; test/fixtures.test.ts fails if the copy drifts from the shared original.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-export const FIXTURES_DIR = resolve(here, '../../../shared/voucherify/fixtures');
+export const FIXTURES_DIR = resolve(here, '../fixtures/voucherify');
+/** The shared original, next to the repository on a team machine; absent in a bare clone. */
+export const SHARED_FIXTURES_DIR = resolve(here, '../../../shared/voucherify/fixtures');
 
 /** The secret every shared fixture is signed with. */
 export const FIXTURE_SECRET = 'test_secret_do_not_use';
