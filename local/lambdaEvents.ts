@@ -27,6 +27,14 @@ const isTextContentType = (contentType: string | undefined): boolean =>
   contentType === undefined ||
   /^(text\/|application\/(json|xml|x-www-form-urlencoded|javascript)|[^;]*\+(json|xml))/i.test(contentType.trim());
 
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** API Gateway's `requestContext.time` format: `16/Mar/2026:09:12:45 +0000`. */
+export function apiGatewayRequestTime(date: Date): string {
+  const two = (value: number) => String(value).padStart(2, '0');
+  return `${two(date.getUTCDate())}/${MONTHS[date.getUTCMonth()]}/${date.getUTCFullYear()}:${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())} +0000`;
+}
+
 export function httpApiEvent(request: HttpRequestShape): APIGatewayProxyEventV2 {
   const method = request.method ?? WEBHOOK_ROUTE.method;
   const path = request.path ?? WEBHOOK_ROUTE.path;
@@ -61,7 +69,7 @@ export function httpApiEvent(request: HttpRequestShape): APIGatewayProxyEventV2 
       requestId: randomUUID(),
       routeKey: `${WEBHOOK_ROUTE.method} ${WEBHOOK_ROUTE.path}`,
       stage: '$default',
-      time: now.toUTCString(),
+      time: apiGatewayRequestTime(now),
       timeEpoch: now.getTime(),
     },
     ...(body === undefined ? {} : { body }),

@@ -1,0 +1,91 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, type CfnFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+export interface BundledFunctionProps {
+  /** The TypeScript file exporting `handler`. */
+  readonly entry: string;
+  /** Directory holding package-lock.json; esbuild resolves dependencies from here. */
+  readonly projectRoot: string;
+  /**
+   * Logical id of the function in the template, pinned so `sam local invoke … <LogicalId>` and
+   * events/env.json keep working whatever the construct tree looks like.
+   */
+  readonly logicalId: string;
+  readonly description: string;
+  readonly memorySize: number;
+  readonly timeout: Duration;
+  readonly logRetention: RetentionDays;
+  /** POWERTOOLS_SERVICE_NAME: the `service` dimension of the function's metrics. */
+  readonly serviceName: string;
+  readonly metricsNamespace: string;
+  readonly logLevel: string;
+}
+
+/**
+ * Written at the top of every ESM bundle: esbuild turns the SDK's CommonJS `require`s into calls to
+ * a `require` that does not exist in an ES module unless it is created.
+ */
+const CREATE_REQUIRE_BANNER = "import{createRequire}from'node:module';const require=createRequire(import.meta.url);";
+
+/**
+ * The house Lambda function: Node.js 24 on arm64, one minified ESM file with source maps built by
+ * the local esbuild (never Docker), its own log group with a retention, and a role that may only
+ * write to that log group until the stack grants it more.
+ *
+ * The AWS SDK is bundled (`bundleAwsSDK`), not taken from the runtime: the SDK versions the tests
+ * run against are the versions that run in Lambda, and a runtime update cannot change them.
+ */
+export class BundledFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: BundledFunctionProps) {
+    super(scope, id);
+    this.logGroup = new LogGroup(this, 'LogGroup', {
+      retention: props.logRetention,
+      // Logs outlive the stack: they are the record of what was delivered to whom and why.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `${props.description} (execution role)`,
+    });
+    this.logGroup.grantWrite(role);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: props.entry,
+      handler: 'handler',
+      projectRoot: props.projectRoot,
+      depsLockFilePath: `${props.projectRoot}/package-lock.json`,
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize,
+      timeout: props.timeout,
+      description: props.description,
+      role,
+      logGroup: this.logGroup,
+      // The stack adds each function's own variables once the resources they name exist.
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
+        POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,
+        POWERTOOLS_LOG_LEVEL: props.logLevel,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        mainFields: ['module', 'main'],
+        banner: CREATE_REQUIRE_BANNER,
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        bundleAwsSDK: true,
+        forceDockerBundling: false,
+      },
+    });
+    (this.function.node.defaultChild as CfnFunction).overrideLogicalId(props.logicalId);
+  }
+}

@@ -1,0 +1,376 @@
+import { fileURLToPath } from 'node:url';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, PayloadFormatVersion } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { MathExpression, Metric, Stats } from 'aws-cdk-lib/aws-cloudwatch';
+import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { IDEMPOTENCY_TABLE } from '../functions/distribute/idempotencyTable.ts';
+import { DEFAULT_METRICS_NAMESPACE } from '../functions/shared/observability.ts';
+import { WEBHOOK_ROUTE } from '../local/lambdaEvents.ts';
+import { ALARM_PERIOD, AlarmNotifications } from './AlarmNotifications.ts';
+import { BundledFunction } from './BundledFunction.ts';
+import { DeadLetteredQueue } from './DeadLetteredQueue.ts';
+import { FUNCTION_LOGICAL_IDS, SERVICE_NAMES } from './functionNames.ts';
+import {
+  IDEMPOTENCY_RETENTION_DAYS,
+  queueMaxMessageBytes,
+  type WebhookStackConfig,
+  workerTimings,
+} from './webhookStackConfig.ts';
+
+/** Voucherify waits 10 s for an answer, then retries; the ingest has the same budget. */
+const INGEST_TIMEOUT = Duration.seconds(10);
+/** A send-out that keeps failing transiently is tried this often, a visibility timeout apart, then dead-lettered. */
+const MAX_RECEIVE_COUNT = 5;
+/** Unconsumed messages stay 4 days on the main queue; the DLQ keeps them 14. */
+const QUEUE_RETENTION = Duration.days(4);
+/**
+ * A few 5xx are harmless (Voucherify retries them); a run of them means a dependency is down, and
+ * 12 consecutive failures pause the distribution.
+ */
+const API_5XX_ALARM_THRESHOLD = 5;
+
+const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
+
+export interface VoucherifyWebhookStackProps extends StackProps {
+  /** Validated configuration: readWebhookStackConfig / readAppContext. */
+  readonly config: WebhookStackConfig;
+}
+
+/** JSON access log line per request; never headers or bodies (they carry the signature and PII). */
+const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: '$context.requestId',
+    requestTime: '$context.requestTime',
+    sourceIp: '$context.identity.sourceIp',
+    userAgent: '$context.identity.userAgent',
+    httpMethod: '$context.httpMethod',
+    routeKey: '$context.routeKey',
+    path: '$context.path',
+    protocol: '$context.protocol',
+    status: '$context.status',
+    responseLength: '$context.responseLength',
+    responseLatency: '$context.responseLatency',
+    integrationStatus: '$context.integrationStatus',
+    integrationLatency: '$context.integrationLatency',
+    integrationError: '$context.integrationErrorMessage',
+    error: '$context.error.message',
+  }),
+);
+
+/**
+ * Voucherify `customer.segment.entered` webhooks on AWS: HTTP API → ingest (verify, validate,
+ * enqueue) → SQS → distribute worker (idempotent delivery by SES or HTTP), with a DLQ, alarms to
+ * one SNS topic, and least-privilege roles.
+ */
+export class VoucherifyWebhookStack extends Stack {
+  constructor(scope: Construct, id: string, props: VoucherifyWebhookStackProps) {
+    super(scope, id, {
+      description: 'Voucherify customer.segment.entered webhooks: HTTP API, ingest, SQS, delivery worker, alarms',
+      ...props,
+    });
+    const { config } = props;
+    const timings = workerTimings(config);
+    const logRetention = config.logRetentionDays as RetentionDays;
+    const metricsNamespace = DEFAULT_METRICS_NAMESPACE;
+
+    const notifications = new AlarmNotifications(this, 'Alarms', { email: config.alarmEmail });
+
+    // ---------------------------------------------------------------------------------------
+    // Storage: the signing secret and the idempotency table (the queue needs the worker's log group)
+
+    const signingSecret = new Secret(this, 'WebhookSigningSecret', {
+      description:
+        "Voucherify webhook signing secret(s) from Project Settings → Webhooks, comma-separated during a rotation. Generated placeholder until set: the ingest refuses every webhook until then.",
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    Validations.of(signingSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        "The value is Voucherify's webhook signing secret, issued in Voucherify's dashboard: Secrets Manager cannot rotate it. It is rotated by hand without downtime, because the secret holds a comma-separated list: add the new secret, switch Voucherify, then remove the old one.",
+    });
+
+    const table = new Table(this, 'IdempotencyTable', {
+      partitionKey: { name: IDEMPOTENCY_TABLE.partitionKey, type: AttributeType.STRING },
+      timeToLiveAttribute: IDEMPOTENCY_TABLE.timeToLiveAttribute,
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // The table is what stops a send-out being delivered twice: losing it re-sends 15 days of messages.
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // ---------------------------------------------------------------------------------------
+    // Functions
+
+    const ingest = new BundledFunction(this, 'Ingest', {
+      entry: `${PROJECT_ROOT}/functions/ingest/handler.ts`,
+      projectRoot: PROJECT_ROOT,
+      logicalId: FUNCTION_LOGICAL_IDS.ingest,
+      description: 'Verifies, validates and enqueues Voucherify customer.segment.entered webhooks',
+      memorySize: config.ingestMemoryMb,
+      timeout: INGEST_TIMEOUT,
+      logRetention,
+      serviceName: SERVICE_NAMES.ingest,
+      metricsNamespace,
+      logLevel: config.logLevel,
+    });
+
+    const worker = new BundledFunction(this, 'Distribute', {
+      entry: `${PROJECT_ROOT}/functions/distribute/handler.ts`,
+      projectRoot: PROJECT_ROOT,
+      logicalId: FUNCTION_LOGICAL_IDS.distribute,
+      description: `Delivers each queued send-out exactly once by ${config.delivery.channel}`,
+      memorySize: config.workerMemoryMb,
+      timeout: Duration.seconds(timings.workerTimeoutSeconds),
+      logRetention,
+      serviceName: SERVICE_NAMES.distribute,
+      metricsNamespace,
+      logLevel: config.logLevel,
+    });
+
+    const queues = new DeadLetteredQueue(this, 'Webhooks', {
+      maxReceiveCount: MAX_RECEIVE_COUNT,
+      visibilityTimeout: Duration.seconds(timings.visibilityTimeoutSeconds),
+      maxMessageSizeBytes: queueMaxMessageBytes(config),
+      retentionPeriod: QUEUE_RETENTION,
+      notifications,
+      oldestMessageAgeThreshold: Duration.minutes(config.oldestMessageAlarmMinutes),
+      deadLetterImpact:
+        `customers in the segment did not get their message: each DLQ message is one Voucherify send-out that failed permanently or after ${MAX_RECEIVE_COUNT} attempts.`,
+      consumerLogs: `the distribute function's log group ${worker.logGroup.logGroupName}`,
+    });
+    const { queue, deadLetterQueue } = queues;
+
+    // ---------------------------------------------------------------------------------------
+    // Ingest: may only send to the queue and read its secret (plus write its own logs).
+
+    for (const [name, value] of Object.entries({
+      QUEUE_URL: queue.queueUrl,
+      VOUCHERIFY_WEBHOOK_SECRET_ARN: signingSecret.secretArn,
+      // Declared empty so `sam local invoke --env-vars` may set a local secret (SAM only overrides
+      // declared variables). Empty counts as unset: in AWS the function reads the ARN above.
+      VOUCHERIFY_WEBHOOK_SECRET: '',
+      SECRET_CACHE_TTL_SECONDS: String(config.secretCacheTtlSeconds),
+      MAX_BODY_BYTES: String(config.maxBodyBytes),
+      MAX_EVENT_AGE_SECONDS: String(config.maxEventAgeSeconds),
+      ENQUEUE_TIMEOUT_MS: String(config.enqueueTimeoutMs),
+    })) {
+      ingest.function.addEnvironment(name, value);
+    }
+    ingest.function.addToRolePolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] }));
+    ingest.function.addToRolePolicy(
+      new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [signingSecret.secretArn] }),
+    );
+
+    // ---------------------------------------------------------------------------------------
+    // Worker: consumes the queue, dead-letters permanent failures itself, records idempotency.
+
+    const workerEnvironment: Record<string, string> = {
+      DELIVERY_CHANNEL: config.delivery.channel,
+      DEAD_LETTER_QUEUE_URL: deadLetterQueue.queueUrl,
+      IDEMPOTENCY_TABLE_NAME: table.tableName,
+      IDEMPOTENCY_LOCK_SECONDS: String(timings.idempotencyLockSeconds),
+      IDEMPOTENCY_RETENTION_DAYS: String(IDEMPOTENCY_RETENTION_DAYS),
+      DELIVERY_TIMEOUT_MS: String(config.deliveryTimeoutMs),
+      CURRENCY: config.currency,
+      LOCALE: config.locale,
+      TIME_ZONE: config.timeZone,
+    };
+    worker.function.addEventSource(
+      new SqsEventSource(queue, {
+        batchSize: config.batchSize,
+        ...(config.maxBatchingWindowSeconds > 0 ? { maxBatchingWindow: Duration.seconds(config.maxBatchingWindowSeconds) } : {}),
+        maxConcurrency: config.maxConcurrency,
+        reportBatchItemFailures: true,
+      }),
+    );
+    worker.function.addToRolePolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [deadLetterQueue.queueArn] }));
+    worker.function.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        resources: [table.tableArn],
+      }),
+    );
+
+    let forwardSigningSecret: Secret | undefined;
+    if (config.delivery.channel === 'ses') {
+      const { fromAddress, fromName, identity, configurationSet, sandboxRecipients } = config.delivery;
+      workerEnvironment.SES_FROM_ADDRESS = fromName ? `"${fromName}" <${fromAddress}>` : fromAddress;
+      if (configurationSet) workerEnvironment.SES_CONFIGURATION_SET = configurationSet;
+      const identityArn = (name: string) => this.formatArn({ service: 'ses', resource: 'identity', resourceName: name });
+      // In the SES sandbox, SES also authorizes the send against each (verified) recipient identity.
+      const resources = [identity, ...sandboxRecipients].map(identityArn);
+      if (configurationSet) {
+        resources.push(this.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: configurationSet }));
+      }
+      worker.function.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['ses:SendEmail'],
+          resources,
+          // Even with a domain identity, only the configured sender address may be used
+          // (the condition key is the bare address, whatever the display name).
+          conditions: { StringEquals: { 'ses:FromAddress': fromAddress } },
+        }),
+      );
+    } else {
+      forwardSigningSecret = new Secret(this, 'ForwardSigningSecret', {
+        description: `Key of the HMAC signature on messages forwarded to ${config.delivery.forwardUrl}; share it with the receiver.`,
+        generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      });
+      Validations.of(forwardSigningSecret).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'The key is shared with the external receiver of forwarded messages, which must switch at the same moment; an automatic rotation would make it reject every message. It is rotated by hand together with the receiver.',
+      });
+      workerEnvironment.FORWARD_URL = config.delivery.forwardUrl;
+      workerEnvironment.FORWARD_SIGNING_SECRET_ARN = forwardSigningSecret.secretArn;
+      // Declared empty for `sam local invoke --env-vars`, as the ingest's VOUCHERIFY_WEBHOOK_SECRET.
+      workerEnvironment.FORWARD_SIGNING_SECRET = '';
+      workerEnvironment.SECRET_CACHE_TTL_SECONDS = String(config.secretCacheTtlSeconds);
+      worker.function.addToRolePolicy(
+        new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [forwardSigningSecret.secretArn] }),
+      );
+    }
+    for (const [name, value] of Object.entries(workerEnvironment)) worker.function.addEnvironment(name, value);
+
+    // ---------------------------------------------------------------------------------------
+    // HTTP API
+
+    const api = new HttpApi(this, 'WebhookApi', {
+      description: 'Receives Voucherify webhooks',
+      createDefaultStage: false,
+    });
+    const [webhookRoute] = api.addRoutes({
+      path: WEBHOOK_ROUTE.path,
+      methods: [HttpMethod.POST],
+      integration: new HttpLambdaIntegration('IngestIntegration', ingest.function, {
+        payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
+      }),
+    });
+    if (webhookRoute) {
+      Validations.of(webhookRoute).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'Voucherify cannot present IAM, JWT or custom-authorizer credentials. Every request is authenticated by its HMAC-SHA256 x-voucherify-signature header, which the ingest function verifies over the raw body before anything is parsed or enqueued; stage throttling bounds what unsigned traffic can cost.',
+      });
+    }
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: logRetention, removalPolicy: RemovalPolicy.RETAIN });
+    const stage = new HttpStage(this, 'DefaultStage', {
+      httpApi: api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: config.throttlingRateLimit, burstLimit: config.throttlingBurstLimit },
+      accessLogSettings: { destination: new LogGroupLogDestination(accessLogs), format: ACCESS_LOG_FORMAT },
+    });
+
+    // ---------------------------------------------------------------------------------------
+    // Alarms (the queue's two are declared by DeadLetteredQueue)
+
+    const ingestLogs = `the ingest function's log group ${ingest.logGroup.logGroupName}`;
+    const workerLogs = `the distribute function's log group ${worker.logGroup.logGroupName}`;
+    notifications.addAlarm('Api5xxAlarm', {
+      metric: stage.metricServerError({ period: ALARM_PERIOD, statistic: Stats.SUM }),
+      threshold: API_5XX_ALARM_THRESHOLD,
+      affected: `Voucherify's webhook requests are failing with 5xx; it retries each up to 12 times and then pauses the distribution.`,
+      whereToLook: `${ingestLogs} (level ERROR, field reason: unavailable means SQS or Secrets Manager, server_misconfigured means the secret or configuration) and the API access log group ${accessLogs.logGroupName} (integrationError).`,
+    });
+    notifications.addAlarm('IngestErrorsAlarm', {
+      metric: ingest.function.metricErrors({ period: ALARM_PERIOD, statistic: Stats.SUM }),
+      threshold: 1,
+      affected: 'the ingest function crashed or timed out: those webhooks were answered 5xx and will be retried by Voucherify.',
+      whereToLook: `${ingestLogs} (Task timed out, Runtime errors) and its Duration metric against the 10 s timeout.`,
+    });
+    notifications.addAlarm('IngestThrottlesAlarm', {
+      metric: ingest.function.metricThrottles({ period: ALARM_PERIOD, statistic: Stats.SUM }),
+      threshold: 1,
+      affected: 'webhooks were refused because the ingest function hit a Lambda concurrency limit; Voucherify retries them.',
+      whereToLook: `the account's Lambda concurrency (ConcurrentExecutions) and other functions in ${this.region}; consider lowering throttlingRateLimit or raising the account quota.`,
+    });
+    notifications.addAlarm('WorkerErrorsAlarm', {
+      metric: worker.function.metricErrors({ period: ALARM_PERIOD, statistic: Stats.SUM }),
+      threshold: 1,
+      affected: 'whole batches of send-outs failed (a crash or timeout, not a single bad record) and will be retried, then dead-lettered.',
+      whereToLook: `${workerLogs} (Task timed out, Runtime errors) and the queue's ApproximateAgeOfOldestMessage.`,
+    });
+    notifications.addAlarm('WorkerThrottlesAlarm', {
+      metric: worker.function.metricThrottles({ period: ALARM_PERIOD, statistic: Stats.SUM }),
+      threshold: 1,
+      affected: 'the distribute function was throttled, so delivery is delayed and messages may be retried towards the DLQ.',
+      whereToLook: `the account's Lambda concurrency and the event source's maxConcurrency (${config.maxConcurrency}); ${workerLogs}.`,
+    });
+    notifications.addAlarm('WorkerMisconfiguredAlarm', {
+      metric: new Metric({
+        namespace: metricsNamespace,
+        metricName: 'ConfigurationError',
+        dimensionsMap: { service: SERVICE_NAMES.distribute },
+        period: ALARM_PERIOD,
+        statistic: Stats.SUM,
+      }),
+      threshold: 1,
+      affected:
+        'the distribute function cannot start (its configuration is invalid), so no send-out is delivered: every batch is retried and then dead-lettered.',
+      whereToLook: `${workerLogs} (message "The distribute function is misconfigured", field error names the variable) and the stack's deploy context.`,
+    });
+    notifications.addAlarm('InvalidSignatureSpikeAlarm', {
+      metric: new Metric({
+        namespace: metricsNamespace,
+        metricName: 'WebhookRejected',
+        dimensionsMap: { service: SERVICE_NAMES.ingest, Reason: 'invalid_signature' },
+        period: ALARM_PERIOD,
+        statistic: Stats.SUM,
+      }),
+      threshold: config.invalidSignatureAlarmThreshold,
+      affected:
+        'webhooks are being refused with 401: either the signing secret in Secrets Manager no longer matches Voucherify (every send-out fails and the distribution will pause), or someone is probing the endpoint.',
+      whereToLook: `${ingestLogs} (message "Webhook rejected", reason invalid_signature), the API access log's sourceIp against Voucherify's published IPs, and the secret ${signingSecret.secretArn} against Voucherify's Project Settings → Webhooks.`,
+    });
+    notifications.addAlarm('PermanentFailureAlarm', {
+      // A Metrics Insights query sums PermanentFailure over every dimension set the worker uses
+      // (for example per reason), which a single-metric alarm could not.
+      metric: new MathExpression({
+        expression: `SELECT SUM(PermanentFailure) FROM "${metricsNamespace}" WHERE service = '${SERVICE_NAMES.distribute}'`,
+        usingMetrics: {},
+        period: ALARM_PERIOD,
+        label: 'PermanentFailure',
+      }),
+      threshold: 1,
+      affected:
+        'send-outs failed permanently (invalid body, rejected address, template error) and were moved to the DLQ without retries: those customers got nothing.',
+      whereToLook: `${workerLogs} (outcome permanent_failure) and the FailureReason attribute of the messages in ${deadLetterQueue.queueName}.`,
+    });
+
+    // ---------------------------------------------------------------------------------------
+    // Outputs
+
+    new CfnOutput(this, 'WebhookUrl', {
+      description: 'Paste into the Voucherify distribution (channel Webhook) as the target URL',
+      value: `${stage.url}${WEBHOOK_ROUTE.path.slice(1)}`,
+    });
+    new CfnOutput(this, 'QueueUrl', { description: 'Queue of accepted webhooks', value: queue.queueUrl });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { description: 'Send-outs that could not be delivered', value: deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'WebhookSecretArn', { description: 'Holds the Voucherify signing secret(s)', value: signingSecret.secretArn });
+    new CfnOutput(this, 'PutWebhookSecretCommand', {
+      description: "Sets the signing secret; read it first without echo: read -rs VOUCHERIFY_WEBHOOK_SECRET",
+      value: `aws secretsmanager put-secret-value --region ${this.region} --secret-id ${signingSecret.secretArn} --secret-string "$VOUCHERIFY_WEBHOOK_SECRET"`,
+    });
+    new CfnOutput(this, 'DeadLetterRedriveCommand', {
+      description: 'Moves every DLQ message back to the queue once the cause is fixed',
+      value: `aws sqs start-message-move-task --region ${this.region} --source-arn ${deadLetterQueue.queueArn} --destination-arn ${queue.queueArn}`,
+    });
+    new CfnOutput(this, 'IdempotencyTableName', { value: table.tableName });
+    new CfnOutput(this, 'AlarmTopicArn', { description: 'Subscribe on-call tools here', value: notifications.topic.topicArn });
+    if (forwardSigningSecret) {
+      new CfnOutput(this, 'ForwardSigningSecretArn', {
+        description: 'Key of the signature on forwarded messages; give it to the receiver',
+        value: forwardSigningSecret.secretArn,
+      });
+    }
+  }
+}

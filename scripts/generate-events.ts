@@ -1,0 +1,235 @@
+/**
+ * npm run events
+ *
+ * Writes events/: an API Gateway HTTP API (payload 2.0) event wrapping each shared Voucherify
+ * fixture, signed with the sample secret; the SQS events the worker receives for the send-outs
+ * the ingest accepts; events/env.json for `sam local invoke --env-vars` and `npm run invoke -n`;
+ * and events/README.md listing them.
+ *
+ * Nothing is written by hand: the SQS bodies and message attributes are what the ingest's own
+ * code (receiveWebhook, sqsWebhookQueue) produces for each API event, so the worker's events can
+ * never drift from the contract. The output is deterministic (fixed ids and clocks), so
+ * test/events.test.ts regenerates it in memory and fails when the committed files are stale.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { SendMessageCommandInput, SQSClient } from '@aws-sdk/client-sqs';
+import type { APIGatewayProxyEventV2, SQSRecord } from 'aws-lambda';
+import { DEFAULT_MAX_BODY_BYTES } from '../functions/ingest/config.ts';
+import { toWebhookRequest } from '../functions/ingest/ingestHandler.ts';
+import { receiveWebhook, type WebhookOutcome } from '../functions/ingest/receiveWebhook.ts';
+import { staticSigningSecrets } from '../functions/ingest/signingSecrets.ts';
+import { signatureFor } from '../functions/ingest/verifySignature.ts';
+import { sqsWebhookQueue } from '../functions/ingest/webhookQueue.ts';
+import { outcomeResponse } from '../functions/ingest/webhookResponse.ts';
+import { FUNCTION_LOGICAL_IDS } from '../lib/functionNames.ts';
+import { httpApiEvent, localQueueArn, sqsEvent, sqsRecord } from '../local/lambdaEvents.ts';
+import { LOCAL_ACCOUNT_ID } from '../local/localAws.ts';
+import { FIXTURE_SECRET, fixtureNames, readFixture } from '../test/support/fixtures.ts';
+
+export const EVENTS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../events');
+
+/**
+ * The secret the sample events are signed with and events/env.json gives the ingest: the shared
+ * fixtures' own test secret, so each event's signature can be checked against signatures.json.
+ */
+export const SAMPLE_SECRET = FIXTURE_SECRET;
+
+/** Where events/env.json points the functions: a local SQS (fauxqs) on its usual port. */
+export const LOCAL_ENDPOINT = 'http://127.0.0.1:4566';
+export const LOCAL_QUEUE_NAME = 'voucherify-webhooks';
+export const LOCAL_DEAD_LETTER_QUEUE_NAME = 'voucherify-webhooks-dlq';
+export const LOCAL_IDEMPOTENCY_TABLE_NAME = 'voucherify-idempotency';
+export const localQueueUrl = (name: string, endpoint = LOCAL_ENDPOINT): string => `${endpoint}/${LOCAL_ACCOUNT_ID}/${name}`;
+
+/** One fixed instant for every event, so regenerating gives the same bytes. */
+const EVENT_TIME = new Date('2026-03-16T09:12:45.000Z');
+/** One of Voucherify's published eu1 source addresses. */
+const VOUCHERIFY_SOURCE_IP = '34.247.197.22';
+const API_ID = 'a1b2c3d4e5';
+const API_HOST = `${API_ID}.execute-api.eu-west-1.amazonaws.com`;
+const WRONG_SECRET = 'not_the_configured_secret';
+
+/** A UUID-shaped id derived from a seed: stable across runs, distinct across events. */
+function stableUuid(seed: string): string {
+  const hex = createHash('sha256').update(seed).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+const stemOf = (fixtureName: string): string => fixtureName.replace(/\.json(\.txt)?$/, '');
+
+/** The request as API Gateway hands it to the ingest, signed as Voucherify signs it. */
+function apiEvent(seed: string, body: string, signature: string): APIGatewayProxyEventV2 {
+  const event = httpApiEvent({
+    headers: {
+      host: API_HOST,
+      'content-type': 'application/json',
+      'content-length': String(Buffer.byteLength(body, 'utf8')),
+      'user-agent': 'Voucherify-Webhooks',
+      'x-voucherify-signature': signature,
+      'x-amzn-trace-id': `Root=1-${EVENT_TIME.getTime().toString(16).slice(0, 8)}-${createHash('sha256').update(seed).digest('hex').slice(0, 24)}`,
+      'x-forwarded-for': VOUCHERIFY_SOURCE_IP,
+      'x-forwarded-port': '443',
+      'x-forwarded-proto': 'https',
+    },
+    body,
+    sourceIp: VOUCHERIFY_SOURCE_IP,
+    now: EVENT_TIME,
+  });
+  return {
+    ...event,
+    requestContext: { ...event.requestContext, apiId: API_ID, domainPrefix: API_ID, requestId: stableUuid(`request:${seed}`) },
+  };
+}
+
+/**
+ * Runs the ingest's decision on an event with the sample secret and no replay guard (the fixtures
+ * are dated), capturing the SendMessage input the ingest would make instead of sending it.
+ */
+async function ingestOutcome(event: APIGatewayProxyEventV2): Promise<{ outcome: WebhookOutcome; sent: SendMessageCommandInput | undefined }> {
+  let sent: SendMessageCommandInput | undefined;
+  const capturingClient = {
+    send: async (command: { input: SendMessageCommandInput }) => {
+      sent = command.input;
+      return { MessageId: 'captured' };
+    },
+  } as unknown as SQSClient;
+  const outcome = await receiveWebhook(toWebhookRequest(event), {
+    secrets: staticSigningSecrets(SAMPLE_SECRET),
+    queue: sqsWebhookQueue({ queueUrl: localQueueUrl(LOCAL_QUEUE_NAME), timeoutMs: 1000, client: capturingClient }),
+    maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+    maxEventAgeSeconds: 0,
+  });
+  return { outcome, sent };
+}
+
+/** The SQS record Lambda's event source mapping would build from a message the ingest sent. */
+function queuedRecord(seed: string, message: SendMessageCommandInput): SQSRecord {
+  const body = message.MessageBody ?? '';
+  const sentAt = String(EVENT_TIME.getTime());
+  return sqsRecord(
+    {
+      messageId: stableUuid(`message:${seed}`),
+      receiptHandle: `AQEB${createHash('sha256').update(`receipt:${seed}`).digest('base64url')}`,
+      body,
+      attributes: {
+        ApproximateReceiveCount: '1',
+        SentTimestamp: sentAt,
+        SenderId: 'AROAEXAMPLEINGESTROLE:IngestFunction',
+        ApproximateFirstReceiveTimestamp: String(EVENT_TIME.getTime() + 25),
+      },
+      messageAttributes: Object.fromEntries(
+        Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [
+          name,
+          { DataType: value.DataType ?? 'String', ...(value.StringValue === undefined ? {} : { StringValue: value.StringValue }) },
+        ]),
+      ),
+      md5OfBody: createHash('md5').update(body, 'utf8').digest('hex'),
+    },
+    localQueueArn(LOCAL_QUEUE_NAME),
+  );
+}
+
+const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
+
+interface EventListing {
+  readonly file: string;
+  readonly from: string;
+  readonly expect: string;
+}
+
+/** Every file of events/, by name, with its exact content. */
+export async function generateEvents(): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  const listing: EventListing[] = [];
+  const acceptedRecords: SQSRecord[] = [];
+
+  for (const fixture of fixtureNames()) {
+    const stem = stemOf(fixture);
+    const body = readFixture(fixture);
+    const event = apiEvent(fixture, body, signatureFor(body, SAMPLE_SECRET));
+    const file = `api-${stem}.json`;
+    files.set(file, json(event));
+    const { outcome, sent } = await ingestOutcome(event);
+    const status = outcomeResponse(outcome).statusCode;
+    listing.push({ file, from: fixture, expect: `ingest answers ${status} (${outcome.outcome}${'reason' in outcome ? `: ${outcome.reason}` : ''})` });
+
+    if (outcome.outcome === 'accepted' && sent) {
+      const record = queuedRecord(fixture, sent);
+      acceptedRecords.push(record);
+      const sqsFile = `sqs-${stem}.json`;
+      files.set(sqsFile, json(sqsEvent([record])));
+      listing.push({ file: sqsFile, from: fixture, expect: `worker receives one ${outcome.kind} send-out` });
+    }
+  }
+
+  const tampered = readFixture('segment-entered-plain-message.json');
+  files.set('api-wrong-signature.json', json(apiEvent('wrong-signature', tampered, signatureFor(tampered, WRONG_SECRET))));
+  listing.push({
+    file: 'api-wrong-signature.json',
+    from: 'segment-entered-plain-message.json',
+    expect: 'ingest answers 401 (signed with another secret)',
+  });
+
+  files.set('sqs-batch.json', json(sqsEvent(acceptedRecords)));
+  listing.push({ file: 'sqs-batch.json', from: 'every accepted fixture', expect: `worker receives a batch of ${acceptedRecords.length} records` });
+
+  files.set(
+    'env.json',
+    json({
+      [FUNCTION_LOGICAL_IDS.ingest]: {
+        QUEUE_URL: localQueueUrl(LOCAL_QUEUE_NAME),
+        VOUCHERIFY_WEBHOOK_SECRET: SAMPLE_SECRET,
+        VOUCHERIFY_WEBHOOK_SECRET_ARN: '',
+        MAX_EVENT_AGE_SECONDS: '0',
+      },
+      [FUNCTION_LOGICAL_IDS.distribute]: {
+        DEAD_LETTER_QUEUE_URL: localQueueUrl(LOCAL_DEAD_LETTER_QUEUE_NAME),
+        IDEMPOTENCY_TABLE_NAME: LOCAL_IDEMPOTENCY_TABLE_NAME,
+      },
+    }),
+  );
+
+  files.set('README.md', readme(listing));
+  return files;
+}
+
+function readme(listing: readonly EventListing[]): string {
+  const rows = listing.map((entry) => `| \`${entry.file}\` | \`${entry.from}\` | ${entry.expect} |`).join('\n');
+  return `# events/
+
+Generated by \`npm run events\` (scripts/generate-events.ts); do not edit by hand: \`npm test\` fails
+when these files differ from what the script produces.
+
+- \`api-*.json\`: API Gateway HTTP API (payload 2.0) events for the ingest function
+  (\`${FUNCTION_LOGICAL_IDS.ingest}\`), one per shared fixture, signed with \`${SAMPLE_SECRET}\`.
+- \`sqs-*.json\`: SQS events for the distribute function (\`${FUNCTION_LOGICAL_IDS.distribute}\`): the body and
+  message attributes exactly as the ingest enqueues them.
+- \`env.json\`: \`--env-vars\` for \`sam local invoke\` and \`npm run invoke\`, keyed by the functions' template
+  logical ids. It gives the ingest the sample secret (which wins over the Secrets Manager ARN),
+  points both functions at a local SQS on ${LOCAL_ENDPOINT}, and turns the replay guard off
+  (\`MAX_EVENT_AGE_SECONDS=0\`) because the fixtures are dated.
+
+| file | made from | expected |
+|---|---|---|
+${rows}
+`;
+}
+
+/** Replaces events/ with freshly generated files. */
+export async function writeEvents(directory = EVENTS_DIR): Promise<string[]> {
+  const files = await generateEvents();
+  mkdirSync(directory, { recursive: true });
+  for (const existing of readdirSync(directory)) {
+    if (!files.has(existing)) rmSync(join(directory, existing));
+  }
+  for (const [name, content] of files) writeFileSync(join(directory, name), content);
+  return [...files.keys()];
+}
+
+if (import.meta.main) {
+  const written = await writeEvents();
+  console.log(`Wrote ${written.length} files to ${EVENTS_DIR}`);
+}
