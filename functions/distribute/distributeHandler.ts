@@ -1,11 +1,11 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { Environment } from '../shared/env.ts';
-import { createLogger, createMetrics } from '../shared/observability.ts';
+import type { MetricCounters } from '../shared/metricCounters.ts';
+import { createLogger, createMetricCounters } from '../shared/observability.ts';
+import { publishMetrics } from '../shared/publishMetrics.ts';
 import { distributeBatch } from './distributeBatch.ts';
 import { createDistributeDependencies, type DistributeWiring } from './distributeDependencies.ts';
 import type { DistributeDependencies, RecordOutcome } from './distributeRecord.ts';
@@ -15,7 +15,7 @@ export const DISTRIBUTE_SERVICE_NAME = 'voucherify-webhook-distribute';
 
 export interface DistributeHandlerOptions {
   readonly logger?: Logger;
-  readonly metrics?: Metrics;
+  readonly metrics?: MetricCounters;
   /** Replaces the dependencies built from the environment (tests). */
   readonly dependencies?: DistributeDependencies;
   /** SDK clients for the dependencies built from the environment (tests, local runs). */
@@ -66,7 +66,9 @@ const stackWithoutMessage = (error: unknown): string | undefined =>
  */
 export function createDistributeHandler(env: Environment, options: DistributeHandlerOptions = {}): DistributeHandler {
   const logger = options.logger ?? createLogger(DISTRIBUTE_SERVICE_NAME, env);
-  const metrics = options.metrics ?? createMetrics(DISTRIBUTE_SERVICE_NAME, env);
+  // Published after every batch (interval 0): a batch already amortises the line, and the worker's
+  // outcomes feed alarms that should not wait for the container's next invocation.
+  const metrics = options.metrics ?? createMetricCounters(DISTRIBUTE_SERVICE_NAME, env, { flushIntervalMs: 0 });
 
   let dependencies: DistributeDependencies | undefined = options.dependencies;
   if (!dependencies) {
@@ -80,11 +82,9 @@ export function createDistributeHandler(env: Environment, options: DistributeHan
     }
   }
 
-  /** One EMF line per record, so each carries its own dimension alongside the batch's. */
+  /** Counted per dimension value and published as one EMF line per dimension set after the batch. */
   function count(name: string, dimension?: { name: string; value: string }): void {
-    const metric = metrics.singleMetric();
-    if (dimension) metric.addDimension(dimension.name, dimension.value);
-    metric.addMetric(name, MetricUnit.Count, 1);
+    metrics.count(name, dimension ? { [dimension.name]: dimension.value } : {});
   }
 
   function recordOutcome(outcome: RecordOutcome): void {
@@ -118,9 +118,9 @@ export function createDistributeHandler(env: Environment, options: DistributeHan
 
   async function distribute(event: SQSEvent): Promise<SQSBatchResponse> {
     const records = event.Records ?? [];
-    metrics.addMetric('RecordsReceived', MetricUnit.Count, records.length);
+    metrics.count('RecordsReceived', {}, records.length);
     if (!dependencies) {
-      metrics.addMetric('ConfigurationError', MetricUnit.Count, 1);
+      metrics.count('ConfigurationError');
       logger.error('Misconfigured: every record of the batch is reported as failed', { records: records.length });
       return { batchItemFailures: records.map((record) => ({ itemIdentifier: record.messageId })) };
     }
@@ -131,5 +131,5 @@ export function createDistributeHandler(env: Environment, options: DistributeHan
 
   return middy(distribute)
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics)) as unknown as DistributeHandler;
+    .use(publishMetrics(metrics)) as unknown as DistributeHandler;
 }

@@ -9,7 +9,6 @@
  * to a logger: log ids (envelope, event, distribution, customer) and outcomes only.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Environment } from './env.ts';
 import { MetricCounters } from './metricCounters.ts';
 
@@ -19,18 +18,15 @@ export function createLogger(serviceName: string, env: Environment = process.env
   return new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? serviceName });
 }
 
-/** Powertools Metrics, flushed per invocation by its logMetrics middleware. */
-export function createMetrics(serviceName: string, env: Environment = process.env): Metrics {
-  return new Metrics({
-    namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? DEFAULT_METRICS_NAMESPACE,
-    serviceName: env.POWERTOOLS_SERVICE_NAME ?? serviceName,
-  });
-}
-
-export function createMetricCounters(serviceName: string, env: Environment = process.env): MetricCounters {
+export function createMetricCounters(
+  serviceName: string,
+  env: Environment = process.env,
+  options: { flushIntervalMs?: number } = {},
+): MetricCounters {
   return new MetricCounters({
     namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? DEFAULT_METRICS_NAMESPACE,
     service: env.POWERTOOLS_SERVICE_NAME ?? serviceName,
+    ...options,
   });
 }
 
