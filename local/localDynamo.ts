@@ -4,6 +4,9 @@
  * production. dynalite loads LevelDB's prebuilt binary (classic-level ships prebuilds, so its
  * disabled install script is not needed) but keeps its data in memory-level unless given a path.
  *
+ * With a `path`, the data lives in LevelDB on disk instead, and survives interrupt() and resume():
+ * a restart of the server on the same port, which is how tests make DynamoDB unavailable.
+ *
  * Known differences from DynamoDB that matter here: no TTL (the attribute is stored but nothing
  * expires), and a failed condition does not return the existing item even when asked with
  * ReturnValuesOnConditionCheckFailure, so the idempotency store's fallback read is what runs.
@@ -21,16 +24,35 @@ export interface LocalDynamo {
   client(): DynamoDBClient;
   /** Creates the idempotency table (from its shared definition) and waits until it is ACTIVE. */
   createIdempotencyTable(tableName: string): Promise<void>;
+  /**
+   * Stops the server as a crash or an outage would: new connections are refused and open ones are
+   * cut. Only a server started with a `path` may be interrupted: in memory, its data would be lost,
+   * which DynamoDB never does. resume() restarts it on the same port, over the same data.
+   */
+  interrupt(): Promise<void>;
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startLocalDynamo(options: { port?: number } = {}): Promise<LocalDynamo> {
+export async function startLocalDynamo(options: { port?: number; path?: string } = {}): Promise<LocalDynamo> {
   // Tables are usable at once: the default 500 ms CREATING state would only slow the tests.
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.path ? { path: options.path } : {}) });
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  // dynalite closes its database with the server and reopens it (from `path`) when it listens again.
+  const close = () =>
+    new Promise<void>((resolve, reject) => {
+      server.close((error) => (error ? reject(error) : resolve()));
+      // Keep-alive sockets of clients not yet destroyed would otherwise hold close() open.
+      server.closeAllConnections();
+    });
+  await listen(options.port ?? 0);
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;
   const client = () => new DynamoDBClient({ ...localAwsClientConfig(), endpoint });
@@ -47,12 +69,16 @@ export async function startLocalDynamo(options: { port?: number } = {}): Promise
         admin.destroy();
       }
     },
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        // Keep-alive sockets of clients not yet destroyed would otherwise hold close() open.
-        server.closeAllConnections();
-      }),
+    async interrupt() {
+      if (!options.path) throw new Error('Only a local DynamoDB started with a path keeps its data through an interruption');
+      if (server.listening) await close();
+    },
+    async resume() {
+      if (!server.listening) await listen(port);
+    },
+    async stop() {
+      if (server.listening) await close();
+    },
   };
 }
 

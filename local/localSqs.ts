@@ -24,6 +24,13 @@ export interface LocalSqs {
   queueUrl(name: string): string;
   /** A client for this server, configured like the functions' own when pointed at it. */
   client(): SQSClient;
+  /**
+   * Takes the endpoint down the way an SQS outage looks to its clients: new connections are
+   * refused and open ones are cut, while the messages already stored stay stored, as they do in
+   * SQS when it cannot be reached. resume() listens again on the same port.
+   */
+  interrupt(): Promise<void>;
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -58,12 +65,38 @@ export async function startLocalSqs(options: { port?: number; queues: readonly L
     admin.destroy();
   }
 
+  // Closing only the HTTP server keeps fauxqs's stores (and so every message) in this process.
+  const server = app.server;
+  let interrupted = false;
   return {
     endpoint,
     port: address.port,
     queueUrl,
     client,
+    interrupt: async () => {
+      if (interrupted) return;
+      interrupted = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+    },
+    resume: async () => {
+      if (!interrupted) return;
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(address.port, '127.0.0.1', () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      interrupted = false;
+    },
     stop: async () => {
+      if (interrupted) {
+        // fastify closes its server itself and would fail on one that is not listening.
+        await app.close().catch(() => undefined);
+        return;
+      }
       await app.close();
     },
   };

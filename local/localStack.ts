@@ -9,39 +9,65 @@
  * Every server listens on 127.0.0.1.
  */
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { createDistributeHandler } from '../functions/distribute/distributeHandler.ts';
 import { createIngestHandler } from '../functions/ingest/ingestHandler.ts';
 import { type LocalApiGateway, startLocalApiGateway } from './apiGatewayServer.ts';
-import { localQueueArn } from './lambdaEvents.ts';
 import { localAwsEnvironment } from './localAws.ts';
 import { type LocalDynamo, startLocalDynamo } from './localDynamo.ts';
 import { type LocalSes, startLocalSes } from './localSes.ts';
 import { type LocalSqs, startLocalSqs } from './localSqs.ts';
-import { type BatchSummary, type QueuePoller, startQueuePoller } from './queuePoller.ts';
+import { type LocalWorkerSettings, startLocalWorker } from './localWorker.ts';
+import type { BatchSummary, QueuePoller } from './queuePoller.ts';
 
 export const LOCAL_QUEUE_NAME = 'voucherify-webhooks';
 export const LOCAL_DLQ_NAME = 'voucherify-webhooks-dlq';
 export const LOCAL_TABLE_NAME = 'voucherify-webhook-idempotency';
 /** As in the stack: a record is retried this many times before it moves to the DLQ. */
 export const LOCAL_MAX_RECEIVE_COUNT = 5;
+/** The idempotency lock outlasts the worker's timeout by this much (the deployed stack: 30 s on a 60 s timeout). */
+export const LOCAL_LOCK_MARGIN_SECONDS = 5;
 
 export interface LocalStackOptions {
   /** 0 picks a free port. */
   readonly port: number;
   readonly secret: string;
-  readonly channel: 'outbox' | 'ses';
-  readonly outboxFile: string;
+  readonly channel: 'outbox' | 'ses' | 'http';
+  /** Required for the outbox channel. */
+  readonly outboxFile?: string;
+  /** Required for the http channel: where messages are POSTed and the secret they are signed with. */
+  readonly forward?: { readonly url: string; readonly signingSecret: string };
+  /**
+   * For the ses channel: an SES endpoint to send to instead of starting aws-ses-v2-local (tests
+   * put a fault-injecting proxy in front of one).
+   */
+  readonly sesEndpoint?: string;
   /** Where a failed record waits before it is retried; the stack uses 6× the worker timeout. */
   readonly visibilityTimeoutSeconds?: number;
   /** The worker's timeout; its idempotency lock is this plus a margin, below the visibility timeout. */
   readonly workerTimeoutSeconds?: number;
+  /**
+   * How long a claim locks a send-out: the worker timeout + LOCAL_LOCK_MARGIN_SECONDS unless given.
+   * It must outlast the worker timeout and expire before the visibility timeout.
+   */
+  readonly idempotencyLockSeconds?: number;
   readonly workerConcurrency?: number;
   readonly batchSize?: number;
+  /**
+   * False runs no worker in this process: start one elsewhere from `workerSettings`
+   * (local/workerProcess.ts), e.g. to kill it. True by default.
+   */
+  readonly inProcessWorker?: boolean;
+  /** Keeps DynamoDB's data on disk in this directory, so `dynamo.interrupt()` and `resume()` lose nothing. */
+  readonly dynamoDataDirectory?: string;
   readonly sesFromAddress?: string;
-  /** Extra variables for both functions (e.g. POWERTOOLS_LOG_LEVEL, CURRENCY). */
+  /**
+   * Extra variables for both functions (e.g. CURRENCY, DELIVERY_TIMEOUT_MS). Powertools reads its
+   * own variables (POWERTOOLS_LOG_LEVEL, …) from the process environment, not from here.
+   */
   readonly extraEnvironment?: Readonly<Record<string, string>>;
   readonly onRequest?: Parameters<typeof startLocalApiGateway>[0]['onRequest'];
   readonly onBatch?: (summary: BatchSummary) => void;
+  /** The in-process worker could not poll or acknowledge a batch (SQS unreachable). */
+  readonly onPollError?: (error: unknown) => void;
 }
 
 export interface LocalStack {
@@ -52,6 +78,8 @@ export interface LocalStack {
   readonly ses: LocalSes | undefined;
   readonly queueUrl: string;
   readonly deadLetterQueueUrl: string;
+  /** What a worker of this stack is configured with; give it to local/workerProcess.ts to run one elsewhere. */
+  readonly workerSettings: LocalWorkerSettings;
   /** Resolves once the queue holds no message, visible or in flight, or rejects after `timeoutMs`. */
   waitUntilDrained(timeoutMs: number): Promise<void>;
   /** Messages in the queue (visible + in flight) and in the DLQ. */
@@ -67,9 +95,21 @@ export interface LocalStack {
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const visibilityTimeoutSeconds = options.visibilityTimeoutSeconds ?? 30;
   const workerTimeoutSeconds = options.workerTimeoutSeconds ?? 20;
-  const lockSeconds = workerTimeoutSeconds + 5;
+  const lockSeconds = options.idempotencyLockSeconds ?? workerTimeoutSeconds + LOCAL_LOCK_MARGIN_SECONDS;
   if (lockSeconds >= visibilityTimeoutSeconds) {
-    throw new Error('The idempotency lock (worker timeout + 5 s) must expire before the visibility timeout');
+    throw new Error(`The idempotency lock (${lockSeconds} s) must expire before the visibility timeout (${visibilityTimeoutSeconds} s)`);
+  }
+  if (lockSeconds <= workerTimeoutSeconds) {
+    throw new Error(`The idempotency lock (${lockSeconds} s) must outlast the worker timeout (${workerTimeoutSeconds} s)`);
+  }
+  const channelEnvironment = channelVariables(options);
+  // As the stack requires, one delivery attempt fits in the worker's timeout (else Middy's timeout
+  // fails the whole batch while its records are still being delivered). The function's own default
+  // (5 s) is kept whenever it fits, as it does for npm start.
+  const givenDeliveryTimeout = options.extraEnvironment?.DELIVERY_TIMEOUT_MS ?? process.env.DELIVERY_TIMEOUT_MS;
+  const deliveryTimeout = givenDeliveryTimeout ?? String(Math.min(5000, (workerTimeoutSeconds * 1000) / 2));
+  if (Number(deliveryTimeout) >= workerTimeoutSeconds * 1000) {
+    throw new Error(`DELIVERY_TIMEOUT_MS (${deliveryTimeout} ms) must be shorter than the worker timeout (${workerTimeoutSeconds} s)`);
   }
 
   const started: { stop(): Promise<unknown> }[] = [];
@@ -85,14 +125,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ],
     });
     started.push(sqs);
-    const dynamo = await startLocalDynamo();
+    const dynamo = await startLocalDynamo(options.dynamoDataDirectory ? { path: options.dynamoDataDirectory } : {});
     started.push(dynamo);
     await dynamo.createIdempotencyTable(LOCAL_TABLE_NAME);
-    const ses = options.channel === 'ses' ? await startLocalSes() : undefined;
+    const ses = options.channel === 'ses' && !options.sesEndpoint ? await startLocalSes() : undefined;
     if (ses) started.push(ses);
 
     // The handlers build their SDK clients from the environment, exactly as on Lambda.
-    Object.assign(process.env, localAwsEnvironment({ sqs: sqs.endpoint, dynamodb: dynamo.endpoint, sesv2: ses?.endpoint }));
+    const awsEnvironment = localAwsEnvironment({
+      sqs: sqs.endpoint,
+      dynamodb: dynamo.endpoint,
+      sesv2: options.channel === 'ses' ? (options.sesEndpoint ?? ses?.endpoint) : undefined,
+    });
+    Object.assign(process.env, awsEnvironment);
     const queueUrl = sqs.queueUrl(LOCAL_QUEUE_NAME);
     const deadLetterQueueUrl = sqs.queueUrl(LOCAL_DLQ_NAME);
 
@@ -103,29 +148,31 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       VOUCHERIFY_WEBHOOK_SECRET: options.secret,
       VOUCHERIFY_WEBHOOK_SECRET_ARN: undefined,
     });
-    const distribute = createDistributeHandler({
-      ...process.env,
-      ...options.extraEnvironment,
-      DELIVERY_CHANNEL: options.channel,
-      OUTBOX_FILE: options.outboxFile,
-      SES_FROM_ADDRESS: options.sesFromAddress ?? 'Voucherify Segment Webhook <no-reply@example.com>',
-      DEAD_LETTER_QUEUE_URL: deadLetterQueueUrl,
-      IDEMPOTENCY_TABLE_NAME: LOCAL_TABLE_NAME,
-      IDEMPOTENCY_LOCK_SECONDS: String(lockSeconds),
-    });
-
-    const pollerClient = sqs.client();
-    const poller: QueuePoller = startQueuePoller({
-      client: pollerClient,
+    const workerSettings: LocalWorkerSettings = {
       queueUrl,
-      queueArn: localQueueArn(LOCAL_QUEUE_NAME),
-      handler: distribute,
-      functionName: 'distribute',
-      functionTimeoutMs: workerTimeoutSeconds * 1000,
+      queueName: LOCAL_QUEUE_NAME,
+      environment: {
+        ...awsEnvironment,
+        ...options.extraEnvironment,
+        ...channelEnvironment,
+        DEAD_LETTER_QUEUE_URL: deadLetterQueueUrl,
+        IDEMPOTENCY_TABLE_NAME: LOCAL_TABLE_NAME,
+        IDEMPOTENCY_LOCK_SECONDS: String(lockSeconds),
+        DELIVERY_TIMEOUT_MS: deliveryTimeout,
+      },
+      functionTimeoutSeconds: workerTimeoutSeconds,
       batchSize: options.batchSize ?? 10,
       concurrency: options.workerConcurrency ?? 2,
-      ...(options.onBatch ? { onBatch: options.onBatch } : {}),
-    });
+    };
+    const poller: QueuePoller | undefined =
+      options.inProcessWorker === false
+        ? undefined
+        : startLocalWorker(workerSettings, {
+            ...(options.onBatch ? { onBatch: options.onBatch } : {}),
+            ...(options.onPollError ? { onPollError: options.onPollError } : {}),
+          });
+    if (poller) started.push(poller);
+    const pollerClient = sqs.client();
     const gateway: LocalApiGateway = await startLocalApiGateway({
       port: options.port,
       handler: ingest,
@@ -137,7 +184,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const { queued, inFlight } = await queueDepths();
-        if (queued === 0 && inFlight === 0 && poller.inFlightBatches === 0) return;
+        if (queued === 0 && inFlight === 0 && (poller?.inFlightBatches ?? 0) === 0) return;
         if (Date.now() > deadline) throw new Error(`Queue not drained after ${timeoutMs} ms: ${queued} queued, ${inFlight} in flight`);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
@@ -151,6 +198,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ses,
       queueUrl,
       deadLetterQueueUrl,
+      workerSettings,
       queueDepths,
       waitUntilDrained,
       async stop(drainTimeoutMs = 10_000) {
@@ -162,8 +210,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           const { queued, inFlight } = await queueDepths();
           undelivered = queued + inFlight;
         }
-        await poller.stop();
         pollerClient.destroy();
+        // The worker first (it drains what it holds), then the servers.
         for (const server of started.reverse()) await server.stop();
         return { undelivered };
       },
@@ -171,6 +219,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   } catch (error) {
     for (const server of started.reverse()) await server.stop().catch(() => undefined);
     throw error;
+  }
+}
+
+/** The distribute function's channel variables, as the stack would set them. */
+function channelVariables(options: LocalStackOptions): Record<string, string> {
+  switch (options.channel) {
+    case 'outbox':
+      if (!options.outboxFile) throw new Error('The outbox channel needs outboxFile');
+      return { DELIVERY_CHANNEL: 'outbox', OUTBOX_FILE: options.outboxFile };
+    case 'ses':
+      return { DELIVERY_CHANNEL: 'ses', SES_FROM_ADDRESS: options.sesFromAddress ?? 'Voucherify Segment Webhook <no-reply@example.com>' };
+    case 'http':
+      if (!options.forward) throw new Error('The http channel needs forward: { url, signingSecret }');
+      return { DELIVERY_CHANNEL: 'http', FORWARD_URL: options.forward.url, FORWARD_SIGNING_SECRET: options.forward.signingSecret };
   }
 }
 

@@ -16,6 +16,11 @@ export interface BatchSummary {
   readonly received: number;
   readonly failed: number;
   readonly handlerError?: unknown;
+  /**
+   * Records that succeeded but could not be deleted (SQS unreachable): they come back after the
+   * visibility timeout, as on AWS, and the idempotency table drops them then.
+   */
+  readonly notDeleted?: number;
 }
 
 export interface QueuePollerOptions {
@@ -60,16 +65,20 @@ export function startQueuePoller(options: QueuePollerOptions): QueuePoller {
   let stopping = false;
   let inFlight = 0;
 
-  async function acknowledge(messages: readonly Message[]): Promise<void> {
+  /** Deletes the messages; returns how many SQS reported it could not delete. */
+  async function acknowledge(messages: readonly Message[]): Promise<number> {
+    let notDeleted = 0;
     for (let start = 0; start < messages.length; start += 10) {
       const chunk = messages.slice(start, start + 10);
-      await options.client.send(
+      const { Failed: failed = [] } = await options.client.send(
         new DeleteMessageBatchCommand({
           QueueUrl: options.queueUrl,
           Entries: chunk.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })),
         }),
       );
+      notDeleted += failed.length;
     }
+    return notDeleted;
   }
 
   async function handleBatch(messages: Message[]): Promise<void> {
@@ -83,8 +92,20 @@ export function startQueuePoller(options: QueuePollerOptions): QueuePoller {
       handlerError = error;
       failed = new Set(event.Records.map((record) => record.messageId));
     }
-    await acknowledge(messages.filter((message) => !failed.has(message.MessageId ?? '')));
-    options.onBatch?.({ received: messages.length, failed: failed.size, ...(handlerError ? { handlerError } : {}) });
+    const succeeded = messages.filter((message) => !failed.has(message.MessageId ?? ''));
+    let notDeleted = 0;
+    try {
+      notDeleted = await acknowledge(succeeded);
+    } catch (error) {
+      notDeleted = succeeded.length;
+      options.onPollError?.(error);
+    }
+    options.onBatch?.({
+      received: messages.length,
+      failed: failed.size,
+      ...(handlerError ? { handlerError } : {}),
+      ...(notDeleted > 0 ? { notDeleted } : {}),
+    });
   }
 
   async function pollLoop(): Promise<void> {

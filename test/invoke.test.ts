@@ -122,7 +122,7 @@ describe('reading the synthesized template as sam local invoke does', () => {
 
   test('finds the bundled asset, the handler, the timeout and the memory size', () => {
     expect(ingest.assetDirectory).toMatch(/cdk\.out\/asset\.[0-9a-f]{64}$/);
-    expect(ingest).toMatchObject({ handler: 'index.handler', timeoutSeconds: 10, memorySize: 512 });
+    expect(ingest).toMatchObject({ handler: 'index.handler', timeoutSeconds: 10, memorySize: 256 });
   });
 
   test('keeps literal variables and marks intrinsics (Refs) as unresolved', () => {

@@ -17,7 +17,7 @@ const tuned = buildStack({
   batchSize: '50',
   maxBatchingWindowSeconds: '5',
   maxConcurrency: '3',
-  ingestMemoryMb: '256',
+  ingestMemoryMb: '384',
   workerMemoryMb: '1024',
   workerTimeoutSeconds: '30',
   logRetentionDays: '90',
@@ -114,15 +114,15 @@ describe('the two functions', () => {
   });
 
   test('log retention, memory sizes and the worker timeout follow the context', () => {
-    expect(functionProperties(tuned.template, FUNCTION_LOGICAL_IDS.ingest)).toMatchObject({ MemorySize: 256, Timeout: 10 });
+    expect(functionProperties(tuned.template, FUNCTION_LOGICAL_IDS.ingest)).toMatchObject({ MemorySize: 384, Timeout: 10 });
     expect(functionProperties(tuned.template, FUNCTION_LOGICAL_IDS.distribute)).toMatchObject({ MemorySize: 1024, Timeout: 30 });
     const retentions = Object.values(resourcesOfType(tuned.template, 'AWS::Logs::LogGroup')).map((group) => group.Properties?.RetentionInDays);
     expect(retentions).toEqual([90, 90, 90]);
   });
 
-  test('the ingest answers within Voucherify’s 10 seconds and defaults to 512 MB', () => {
-    expect(functionProperties(ses.template, FUNCTION_LOGICAL_IDS.ingest)).toMatchObject({ Timeout: 10, MemorySize: 512 });
-    expect(functionProperties(ses.template, FUNCTION_LOGICAL_IDS.distribute)).toMatchObject({ Timeout: 60, MemorySize: 512 });
+  test('the ingest answers within Voucherify’s 10 seconds and both functions default to 256 MB', () => {
+    expect(functionProperties(ses.template, FUNCTION_LOGICAL_IDS.ingest)).toMatchObject({ Timeout: 10, MemorySize: 256 });
+    expect(functionProperties(ses.template, FUNCTION_LOGICAL_IDS.distribute)).toMatchObject({ Timeout: 60, MemorySize: 256 });
   });
 
   test('the ingest gets its queue, its secret and its limits, and an empty direct secret that only local invokes fill', () => {

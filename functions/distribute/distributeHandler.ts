@@ -34,6 +34,7 @@ function logFields(outcome: RecordOutcome): Record<string, unknown> {
     distribution_id: identity.distributionId,
     kind: identity.kind,
     outcome: outcome.outcome,
+    ...(outcome.claimTakenOver ? { claim_taken_over: true } : {}),
   };
   switch (outcome.outcome) {
     case 'delivered':
@@ -89,11 +90,16 @@ export function createDistributeHandler(env: Environment, options: DistributeHan
 
   function recordOutcome(outcome: RecordOutcome): void {
     const fields = logFields(outcome);
+    // A claim left unfinished by an attempt that died: if that attempt had delivered, this is a second copy.
+    if (outcome.claimTakenOver) count('ClaimTakenOver');
     switch (outcome.outcome) {
       case 'delivered':
         count('Delivered', { name: 'Kind', value: String(outcome.identity.kind) });
-        if (outcome.completion === 'completed') logger.info('Send-out delivered', fields);
-        else {
+        if (outcome.completion === 'completed') {
+          if (outcome.claimTakenOver) {
+            logger.warn('Send-out delivered after taking over an abandoned claim; the attempt that abandoned it may have delivered it too', fields);
+          } else logger.info('Send-out delivered', fields);
+        } else {
           count('DeliveryNotRecorded', { name: 'Reason', value: outcome.completion });
           logger.error('Send-out delivered, but its idempotency record could not be completed', fields);
         }
@@ -130,6 +136,8 @@ export function createDistributeHandler(env: Environment, options: DistributeHan
   }
 
   return middy(distribute)
-    .use(injectLambdaContext(logger, { resetKeys: true }))
+    // logEvent false overrides POWERTOOLS_LOGGER_LOG_EVENT: the event's bodies hold customers'
+    // contact details, which must not be logged even when someone turns event logging on to debug.
+    .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
     .use(publishMetrics(metrics)) as unknown as DistributeHandler;
 }

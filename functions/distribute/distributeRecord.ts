@@ -12,7 +12,7 @@ import type { DeliveryChannel } from './deliveryChannel.ts';
 import type { DistributionMessage } from './distributionMessage.ts';
 import { DistributeError, errorName, PermanentDeliveryError, TemplateError } from './errors.ts';
 import type { Formatters } from './formatters.ts';
-import type { IdempotencyLease, IdempotencyStore } from './idempotencyStore.ts';
+import type { IdempotencyClaim, IdempotencyLease, IdempotencyStore } from './idempotencyStore.ts';
 import { type QueuedWebhook, stringAttribute } from './queuedWebhook.ts';
 import { renderMessage } from './renderMessage.ts';
 import type { TemplateOverride } from './templates/messageTemplate.ts';
@@ -39,7 +39,15 @@ export type SkipReason = 'no_contact' | 'duplicate' | 'unhandled_event_type';
 export type TransientReason = 'delivery_unavailable' | 'idempotency_unavailable' | 'in_progress_elsewhere' | 'unexpected_error';
 export type PermanentReason = 'malformed_body' | 'invalid_payload' | 'template_error' | 'delivery_rejected';
 
-export type RecordOutcome = { readonly messageId: string; readonly identity: RecordIdentity } & (
+export type RecordOutcome = {
+  readonly messageId: string;
+  readonly identity: RecordIdentity;
+  /**
+   * This attempt took over a claim an earlier attempt left unfinished (see IdempotencyClaim): if
+   * that attempt had delivered, a delivery now is a second copy. Absent otherwise.
+   */
+  readonly claimTakenOver?: true;
+} & (
   | {
       readonly outcome: 'delivered';
       readonly channel: string;
@@ -124,18 +132,29 @@ export async function distributeRecord(webhook: QueuedWebhook, dependencies: Dis
     return { messageId, identity, outcome: 'skipped', reason: 'no_contact' };
   }
 
-  let lease: IdempotencyLease;
+  let claim: IdempotencyClaim;
   try {
-    const claim = await dependencies.idempotency.claim(message.envelopeId);
-    if (claim.status === 'completed') return { messageId, identity, outcome: 'skipped', reason: 'duplicate' };
-    if (claim.status === 'in_progress') {
-      return { messageId, identity, outcome: 'transient_failure', reason: 'in_progress_elsewhere', detail: 'claimed by another worker' };
-    }
-    lease = claim.lease;
+    claim = await dependencies.idempotency.claim(message.envelopeId);
   } catch (error) {
     return { messageId, identity, outcome: 'transient_failure', reason: 'idempotency_unavailable', detail: errorDetail(error) };
   }
+  if (claim.status === 'completed') return { messageId, identity, outcome: 'skipped', reason: 'duplicate' };
+  if (claim.status === 'in_progress') {
+    return { messageId, identity, outcome: 'transient_failure', reason: 'in_progress_elsewhere', detail: 'claimed by another worker' };
+  }
+  const outcome = await deliverClaimed(webhook, identity, message, claim.lease, dependencies);
+  return claim.takenOver ? { ...outcome, claimTakenOver: true } : outcome;
+}
 
+/** Delivers a send-out this worker holds the claim of, then completes the claim (or gives it up). */
+async function deliverClaimed(
+  webhook: QueuedWebhook,
+  identity: RecordIdentity,
+  message: DistributionMessage,
+  lease: IdempotencyLease,
+  dependencies: DistributeDependencies,
+): Promise<RecordOutcome> {
+  const { messageId } = webhook;
   let reference: string | undefined;
   try {
     ({ reference } = await dependencies.channel.deliver(message));

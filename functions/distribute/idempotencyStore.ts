@@ -28,7 +28,16 @@ export interface IdempotencyLease {
 }
 
 export type IdempotencyClaim =
-  | { readonly status: 'acquired'; readonly lease: IdempotencyLease }
+  | {
+      readonly status: 'acquired';
+      readonly lease: IdempotencyLease;
+      /**
+       * An earlier claim had expired unfinished and this one replaced it: its worker died (or
+       * outlived its lock), possibly after the channel had accepted the message, so delivering now
+       * may send a second copy. Absent for a fresh claim.
+       */
+      readonly takenOver?: true;
+    }
   /** Delivered before: acknowledge without sending again. */
   | { readonly status: 'completed' }
   /** Another worker holds an unexpired claim: try again later. */
@@ -107,7 +116,7 @@ export function dynamoIdempotencyStore(options: DynamoIdempotencyStoreOptions): 
       const now = nowSeconds();
       const token = randomUUID();
       try {
-        await send('claim', () =>
+        const { Attributes: replaced } = await send('claim', () =>
           client.send(
             new PutItemCommand({
               TableName: tableName,
@@ -122,11 +131,13 @@ export function dynamoIdempotencyStore(options: DynamoIdempotencyStoreOptions): 
               ConditionExpression: 'attribute_not_exists(#pk) OR (#status = :inProgress AND #lockExpiresAt < :now)',
               ExpressionAttributeNames: { ...NAMES.pk, ...NAMES.status, ...NAMES.lockExpiresAt },
               ExpressionAttributeValues: { ':inProgress': s(STATUS.inProgress), ':now': n(now) },
+              // The replaced item, if any: by the condition, an expired claim nobody completed or released.
+              ReturnValues: 'ALL_OLD',
               ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
             }),
           ),
         );
-        return { status: 'acquired', lease: { key, token } };
+        return { status: 'acquired', lease: { key, token }, ...(replaced ? { takenOver: true } : {}) };
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
         const existing = await existingRecord(error, key);

@@ -1,5 +1,6 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { removeJsonWhitespace } from './removeJsonWhitespace.ts';
+import { timingSafeEqual } from 'node:crypto';
+import { hmacSha256, hmacSha256Hex } from '../shared/hmacSha256.ts';
+import { firstJsonWhitespace, removeJsonWhitespace, removeJsonWhitespaceInPlace } from './removeJsonWhitespace.ts';
 
 /** Voucherify sends a lowercase hex HMAC-SHA256: exactly 64 hex digits. */
 const SIGNATURE_PATTERN = /^[0-9a-fA-F]{64}$/;
@@ -28,16 +29,28 @@ export function verifySignature(
 ): SignatureCheck {
   if (!signatureHeader) return 'missing';
   if (!isWellFormedSignature(signatureHeader)) return 'malformed';
-  const expected = Buffer.from(signatureHeader, 'hex');
-
-  if (matchesAnySecret(body, expected, secrets)) return 'valid';
-  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-  const compact = removeJsonWhitespace(bytes);
-  if (compact !== bytes && matchesAnySecret(compact, expected, secrets)) return 'valid';
-  return 'mismatch';
+  return matchesSignature(body, signatureHeader, secrets) ? 'valid' : 'mismatch';
 }
 
-function matchesAnySecret(body: string | Buffer, expected: Buffer, secrets: readonly string[]): boolean {
+/**
+ * verifySignature's MAC check for a header already known to be well formed (isWellFormedSignature):
+ * the ingest checks the header before it fetches the secret, and does not check it twice.
+ */
+export function matchesSignature(body: string | Buffer, wellFormedHeader: string, secrets: readonly string[]): boolean {
+  const expected = Buffer.from(wellFormedHeader, 'hex');
+
+  // A text body is encoded to UTF-8 once, into a buffer this check owns, and both HMACs and the
+  // compaction work on those bytes: no second encoding and, usually, no allocation at all.
+  const owned = typeof body === 'string';
+  const bytes = owned ? utf8Bytes(body) : body;
+  if (matchesAnySecret(bytes, expected, secrets)) return true;
+  const first = firstJsonWhitespace(bytes);
+  if (first < 0) return false;
+  const compact = owned ? removeJsonWhitespaceInPlace(bytes, first) : removeJsonWhitespace(bytes);
+  return matchesAnySecret(compact, expected, secrets);
+}
+
+function matchesAnySecret(body: Buffer, expected: Buffer, secrets: readonly string[]): boolean {
   let matched = false;
   // Every secret is tried even after a match, so timing does not reveal which one is current.
   for (const secret of secrets) {
@@ -46,9 +59,22 @@ function matchesAnySecret(body: string | Buffer, expected: Buffer, secrets: read
   return matched;
 }
 
-const hmacSha256 = (body: string | Buffer, secret: string): Buffer => createHmac('sha256', secret).update(body).digest();
+/**
+ * The UTF-8 bytes of a text body, written into one buffer reused by every check (the check is
+ * synchronous, so no two requests share it at once). A flood of forged requests then produces no
+ * garbage here. Bodies too large for it get their own buffer.
+ */
+const SCRATCH_BYTES = 64 * 1024;
+let scratch: Buffer | undefined;
+
+function utf8Bytes(text: string): Buffer {
+  // UTF-8 needs at most 3 bytes per UTF-16 code unit, so a text this short always fits whole.
+  if (text.length * 3 <= SCRATCH_BYTES) {
+    scratch ??= Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+    return scratch.subarray(0, scratch.write(text, 0, 'utf8'));
+  }
+  return Buffer.from(text, 'utf8');
+}
 
 /** The header value Voucherify would send for these bytes: used by the local tools and tests. */
-export function signatureFor(body: string | Buffer, secret: string): string {
-  return hmacSha256(body, secret).toString('hex');
-}
+export const signatureFor = (body: string | Buffer, secret: string): string => hmacSha256Hex(body, secret);

@@ -30,6 +30,11 @@ const jsonResponse = (statusCode: number, body: unknown): APIGatewayProxyStructu
   body: JSON.stringify(body),
 });
 
+/** The bodies of rejections without issues, serialised once: a forged request should cost an HMAC, not a JSON.stringify. */
+const REJECTION_BODIES = Object.fromEntries(
+  Object.keys(REJECTION_STATUS).map((reason) => [reason, JSON.stringify({ error: reason })]),
+) as Readonly<Record<RejectionReason, string>>;
+
 export function outcomeResponse(outcome: WebhookOutcome): APIGatewayProxyStructuredResultV2 {
   switch (outcome.outcome) {
     case 'accepted':
@@ -42,10 +47,8 @@ export function outcomeResponse(outcome: WebhookOutcome): APIGatewayProxyStructu
         event_type: outcome.eventType,
       });
     case 'rejected':
-      return jsonResponse(
-        REJECTION_STATUS[outcome.reason],
-        outcome.issues ? { error: outcome.reason, issues: outcome.issues } : { error: outcome.reason },
-      );
+      if (!outcome.issues) return { statusCode: REJECTION_STATUS[outcome.reason], headers: JSON_HEADERS, body: REJECTION_BODIES[outcome.reason] };
+      return jsonResponse(REJECTION_STATUS[outcome.reason], { error: outcome.reason, issues: outcome.issues });
   }
 }
 

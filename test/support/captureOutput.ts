@@ -52,3 +52,18 @@ export function setEnvironment(values: Record<string, string | undefined>): () =
   apply(values);
   return () => apply(previous);
 }
+
+/**
+ * Also catches what is written through the global console: under jest it goes to jest's own
+ * buffer, not to process.stdout, so captureOutput() alone would miss it. Returns the restore.
+ */
+export function captureConsole(lines: string[]): () => void {
+  const methods = ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const;
+  const originals = methods.map((method) => console[method]);
+  for (const method of methods) {
+    console[method] = (...parts: unknown[]) => {
+      lines.push(parts.map((part) => (typeof part === 'string' ? part : JSON.stringify(part))).join(' '));
+    };
+  }
+  return () => methods.forEach((method, index) => (console[method] = originals[index]!));
+}

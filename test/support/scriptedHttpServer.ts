@@ -1,8 +1,11 @@
 /**
  * A real HTTP server on loopback whose answers a test scripts: the http channel's receiver (a CRM
  * that answers 503, then 200) and a fault-injecting proxy in front of aws-ses-v2-local (SES that
- * throttles, then accepts). Every request is recorded as received, so tests can check what went
- * over the wire.
+ * throttles, then accepts) or dynalite. Every request is recorded as received, so tests can check
+ * what went over the wire, and every answer the client was still there to get is recorded as
+ * answered: a request whose client died first (a killed worker) was not delivered. It can also
+ * hold requests unanswered (a receiver or a database that hangs) and cut connections instead of
+ * answering (an answer lost on the way back).
  */
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,33 +23,91 @@ export interface ScriptedReply {
   readonly body?: string;
   /** Answer only after this long (a slow receiver, for timeouts). */
   readonly delayMs?: number;
+  /** Cut the connection instead of answering: the request was handled, the answer is lost. */
+  readonly drop?: boolean;
+}
+
+/** A request answered in full while its client was still connected. */
+export interface AnsweredRequest extends RecordedRequest {
+  readonly status: number;
 }
 
 export interface ScriptedHttpServer {
   readonly url: string;
   readonly requests: RecordedRequest[];
+  readonly answered: AnsweredRequest[];
+  /** Requests held now whose clients are still waiting. */
+  readonly held: number;
   /** Replies for the next requests, in order; once used up, the fallback answers. */
   script(...replies: ScriptedReply[]): void;
+  /**
+   * From now on, requests for which `which` is true (all by default) get no answer until
+   * release(). A held request whose client goes away is dropped: never answered, never forwarded.
+   */
+  hold(which?: (request: RecordedRequest) => boolean): void;
+  /** Stops holding and lets the held requests whose clients are still waiting be answered. */
+  release(): void;
   stop(): Promise<void>;
 }
 
-/** `proxyTo` forwards unscripted requests to a real server and relays its answer. */
-export type Fallback = ScriptedReply | { readonly proxyTo: string };
+/** Forwards the request to a real server and relays its answer (or, with `drop`, cuts the connection instead). */
+export interface ProxyReply {
+  readonly proxyTo: string;
+  readonly drop?: boolean;
+}
+
+/** How unscripted requests are answered: always the same way, or decided per request. */
+export type Fallback = ScriptedReply | ProxyReply | ((request: RecordedRequest) => ScriptedReply | ProxyReply);
 
 export async function startScriptedHttpServer(fallback: Fallback = { status: 200 }): Promise<ScriptedHttpServer> {
   const requests: RecordedRequest[] = [];
+  const answered: AnsweredRequest[] = [];
   const scripted: ScriptedReply[] = [];
   const timers = new Set<NodeJS.Timeout>();
+  let holding: ((request: RecordedRequest) => boolean) | undefined;
+  const waiting = new Set<() => void>();
 
   const server = createServer(async (request, response) => {
+    let clientGone = false;
+    response.on('close', () => {
+      if (!response.writableFinished) clientGone = true;
+    });
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
     const recorded = { method: request.method ?? 'GET', path: request.url ?? '/', headers: request.headers, body };
     requests.push(recorded);
 
-    const reply = scripted.shift() ?? ('proxyTo' in fallback ? await forward(fallback.proxyTo, recorded) : fallback);
+    if (holding?.(recorded)) {
+      await new Promise<void>((resolve) => {
+        const stopWaiting = () => {
+          waiting.delete(stopWaiting);
+          resolve();
+        };
+        waiting.add(stopWaiting);
+        response.on('close', stopWaiting);
+      });
+      if (clientGone) return;
+    }
+
+    const chosen = scripted.shift() ?? (typeof fallback === 'function' ? fallback(recorded) : fallback);
+    const reply: ScriptedReply =
+      'proxyTo' in chosen
+        ? // A server behind the proxy that cannot be reached looks like one that cuts the connection.
+          await forward(chosen.proxyTo, recorded).then(
+            (relayed) => ({ ...relayed, drop: chosen.drop ?? false }),
+            () => ({ status: 502, drop: true }),
+          )
+        : chosen;
+    response.on('finish', () => {
+      if (!clientGone) answered.push({ ...recorded, status: reply.status });
+    });
     const answer = () => {
+      if (clientGone) return;
+      if (reply.drop) {
+        response.socket?.destroy();
+        return;
+      }
       response.writeHead(reply.status, reply.headers);
       response.end(reply.body ?? '');
     };
@@ -63,9 +124,22 @@ export async function startScriptedHttpServer(fallback: Fallback = { status: 200
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    answered,
+    get held() {
+      return waiting.size;
+    },
     script: (...replies) => void scripted.push(...replies),
+    hold: (which = () => true) => {
+      holding = which;
+    },
+    release: () => {
+      holding = undefined;
+      for (const stopWaiting of [...waiting]) stopWaiting();
+    },
     stop: () =>
       new Promise<void>((resolve) => {
+        holding = undefined;
+        for (const stopWaiting of [...waiting]) stopWaiting();
         for (const timer of timers) clearTimeout(timer);
         server.close(() => resolve());
         server.closeAllConnections();

@@ -1,0 +1,115 @@
+/**
+ * Child process holding the local stand-ins a benchmark talks to (fauxqs, dynalite, a local SES, a
+ * plain HTTP receiver), so their CPU is not on the measured process: on Lambda, SQS and DynamoDB
+ * are someone else's machines too. Started by emulators.ts; configured by BENCH_EMULATORS (JSON);
+ * reports its endpoints over IPC and stops when told to or when the parent goes away.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type LocalDynamo, startLocalDynamo } from '../../local/localDynamo.ts';
+import { type LocalSes, startLocalSes } from '../../local/localSes.ts';
+import { type LocalQueueSpec, type LocalSqs, startLocalSqs } from '../../local/localSqs.ts';
+
+export interface EmulatorConfig {
+  readonly queues?: readonly LocalQueueSpec[];
+  readonly tableName?: string;
+  readonly ses?: boolean;
+  /** An HTTP endpoint that reads each request and answers 200, standing in for a CRM. */
+  readonly httpReceiver?: boolean;
+  /**
+   * A minimal Secrets Manager (GetSecretValue only, any secret id, this string): there is no local
+   * emulator on the registry we use, and the production ingest reads its signing secret this way.
+   */
+  readonly secretString?: string;
+}
+
+export interface EmulatorEndpoints {
+  readonly sqs?: string;
+  readonly dynamodb?: string;
+  readonly sesv2?: string;
+  readonly receiverUrl?: string;
+  readonly secretsManager?: string;
+  readonly pid: number;
+}
+
+const config = JSON.parse(process.env.BENCH_EMULATORS ?? '{}') as EmulatorConfig;
+const stops: (() => Promise<unknown>)[] = [];
+
+/** Listens on a free loopback port and registers the server to be closed at the end. */
+async function listenOnLoopback(server: Server): Promise<void> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  stops.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  );
+}
+
+let sqs: LocalSqs | undefined;
+if (config.queues?.length) {
+  sqs = await startLocalSqs({ queues: config.queues });
+  stops.push(() => sqs!.stop());
+}
+let dynamo: LocalDynamo | undefined;
+if (config.tableName) {
+  dynamo = await startLocalDynamo();
+  await dynamo.createIdempotencyTable(config.tableName);
+  stops.push(() => dynamo!.stop());
+}
+let ses: LocalSes | undefined;
+if (config.ses) {
+  ses = await startLocalSes();
+  stops.push(() => ses!.stop());
+}
+let receiver: Server | undefined;
+if (config.httpReceiver) {
+  receiver = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => response.writeHead(200, { 'content-length': '0' }).end());
+  });
+  receiver.keepAliveTimeout = 60_000;
+  await listenOnLoopback(receiver);
+}
+
+let secrets: Server | undefined;
+if (config.secretString !== undefined) {
+  const secretString = config.secretString;
+  secrets = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const target = String(request.headers['x-amz-target'] ?? '');
+      if (target !== 'secretsmanager.GetSecretValue') {
+        response.writeHead(400, { 'content-type': 'application/x-amz-json-1.1' }).end('{"__type":"InvalidRequestException"}');
+        return;
+      }
+      const { SecretId } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { SecretId: string };
+      const body = JSON.stringify({ ARN: SecretId, Name: 'bench', VersionId: 'v1', SecretString: secretString, CreatedDate: Date.now() / 1000 });
+      response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1', 'content-length': Buffer.byteLength(body) }).end(body);
+    });
+  });
+  await listenOnLoopback(secrets);
+}
+
+const endpoints: EmulatorEndpoints = {
+  pid: process.pid,
+  ...(sqs ? { sqs: sqs.endpoint } : {}),
+  ...(dynamo ? { dynamodb: dynamo.endpoint } : {}),
+  ...(ses ? { sesv2: ses.endpoint } : {}),
+  ...(receiver ? { receiverUrl: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks` } : {}),
+  ...(secrets ? { secretsManager: `http://127.0.0.1:${(secrets.address() as AddressInfo).port}` } : {}),
+};
+
+async function stopAll(): Promise<never> {
+  for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  process.exit(0);
+}
+
+process.on('message', (message: { type?: string }) => {
+  if (message?.type === 'stop') void stopAll();
+  if (message?.type === 'cpu') process.send?.({ type: 'cpu', usage: process.cpuUsage() });
+});
+process.on('disconnect', () => void stopAll());
+process.send?.({ type: 'ready', endpoints });
