@@ -53,9 +53,15 @@ export function createFloorHandler(options: { client: SQSClient; queueUrl: strin
       new SendMessageCommand({
         QueueUrl: options.queueUrl,
         MessageBody: body,
+        // The same message the product sends: a floor that sent less would measure a different job.
         MessageAttributes: {
           EnvelopeId: { DataType: 'String', StringValue: json.id },
           EventId: { DataType: 'String', StringValue: json.event.id },
+          DistributionKind: {
+            DataType: 'String',
+            StringValue: json.data.voucher?.code ? 'unique_code' : json.data.promotion_tier ? 'promotion' : 'plain_message',
+          },
+          ...(typeof json.source.id === 'string' ? { DistributionId: { DataType: 'String', StringValue: json.source.id } } : {}),
         },
       }),
     );

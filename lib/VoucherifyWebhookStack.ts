@@ -120,6 +120,7 @@ export class VoucherifyWebhookStack extends Stack {
       serviceName: SERVICE_NAMES.ingest,
       metricsNamespace,
       logLevel: config.logLevel,
+      runtimeSourceMaps: config.runtimeSourceMaps,
     });
 
     const worker = new BundledFunction(this, 'Distribute', {
@@ -133,6 +134,7 @@ export class VoucherifyWebhookStack extends Stack {
       serviceName: SERVICE_NAMES.distribute,
       metricsNamespace,
       logLevel: config.logLevel,
+      runtimeSourceMaps: config.runtimeSourceMaps,
     });
 
     const queues = new DeadLetteredQueue(this, 'Webhooks', {
@@ -344,6 +346,34 @@ export class VoucherifyWebhookStack extends Stack {
       affected:
         'send-outs failed permanently (invalid body, rejected address, template error) and were moved to the DLQ without retries: those customers got nothing.',
       whereToLook: `${workerLogs} (outcome permanent_failure) and the FailureReason attribute of the messages in ${deadLetterQueue.queueName}.`,
+    });
+
+    const workerCount = (metricName: string, dimensions: Record<string, string> = {}) =>
+      new Metric({
+        namespace: metricsNamespace,
+        metricName,
+        dimensionsMap: { service: SERVICE_NAMES.distribute, ...dimensions },
+        period: ALARM_PERIOD,
+        statistic: Stats.SUM,
+      });
+    notifications.addAlarm('PossibleDuplicateDeliveryAlarm', {
+      // The one window in which exactly-once can fail: a send went out but its completion was not
+      // recorded (DynamoDB failed, or the lock was lost), or a worker died after sending and the next
+      // one took its expired claim over and sent again.
+      metric: new MathExpression({
+        expression: 'FILL(notRecorded, 0) + FILL(lockLost, 0) + FILL(takenOver, 0)',
+        usingMetrics: {
+          notRecorded: workerCount('DeliveryNotRecorded', { Reason: 'not_recorded' }),
+          lockLost: workerCount('DeliveryNotRecorded', { Reason: 'lock_lost' }),
+          takenOver: workerCount('ClaimTakenOver'),
+        },
+        period: ALARM_PERIOD,
+        label: 'DeliveryNotRecorded + ClaimTakenOver',
+      }),
+      threshold: 1,
+      affected:
+        'a send-out may have reached its customer twice: a delivery could not be recorded as completed, or a worker took over the claim of one that had died mid-delivery.',
+      whereToLook: `${workerLogs} (messages at WARN/ERROR with completion not_recorded or lock_lost, or claim_taken_over true; their envelope_id), and DynamoDB and Lambda timeouts around that time.`,
     });
 
     // ---------------------------------------------------------------------------------------

@@ -64,6 +64,8 @@ export interface WebhookStackConfig {
   readonly logRetentionDays: number;
   readonly oldestMessageAlarmMinutes: number;
   readonly invalidSignatureAlarmThreshold: number;
+  /** Set NODE_OPTIONS=--enable-source-maps: readable stack traces, for a slower cold start. */
+  readonly runtimeSourceMaps: boolean;
 }
 
 /** What the app reads besides the stack's own configuration. */
@@ -85,7 +87,7 @@ export const IDEMPOTENCY_LOCK_MARGIN_SECONDS = 30;
 /** AWS's guidance: a queue feeding Lambda hides a received message for 6 × the function timeout. */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
 
-/** The documented defaults: docs/drafts/deploy.md's configuration table lists the same values. */
+/** The documented defaults: README.md's CDK context table lists the same values. */
 export const CONTEXT_DEFAULTS = {
   stackName: 'VoucherifySegmentWebhook',
   deliveryChannel: 'ses',
@@ -103,7 +105,9 @@ export const CONTEXT_DEFAULTS = {
   workerTimeoutSeconds: 60,
   deliveryTimeoutMs: 5000,
   maxBodyBytes: 256 * 1024,
-  maxEventAgeSeconds: 14 * 86_400,
+  // Off, as the ingest's own default: Voucherify's support re-sends envelopes up to 14 days back,
+  // and the idempotency table already catches any replay within its 15-day retention.
+  maxEventAgeSeconds: 0,
   secretCacheTtlSeconds: 300,
   enqueueTimeoutMs: 4000,
   currency: 'EUR',
@@ -345,9 +349,10 @@ function readStackConfig(parser: ContextParser): WebhookStackConfig {
     min: 1024,
     max: SQS_MAX_MESSAGE_BYTES - MESSAGE_ATTRIBUTES_ALLOWANCE_BYTES,
   });
-  // Older envelopes are refused so a replay cannot outlive the idempotency records that catch it.
+  // When on, older envelopes are refused; at most the idempotency retention, so no replay can
+  // outlive the records that would catch it. 0 turns the guard off.
   const maxEventAgeSeconds = parser.number('maxEventAgeSeconds', d.maxEventAgeSeconds, {
-    min: 60,
+    min: 0,
     max: IDEMPOTENCY_RETENTION_DAYS * 86_400,
   });
   const secretCacheTtlSeconds = parser.number('secretCacheTtlSeconds', d.secretCacheTtlSeconds, { min: 0, max: 86_400 });
@@ -362,6 +367,7 @@ function readStackConfig(parser: ContextParser): WebhookStackConfig {
   if (!isTimeZone(timeZone)) parser.problem('timeZone', `must be an IANA time zone such as Europe/Berlin, got "${timeZone}"`);
 
   const logLevel = parser.choice('logLevel', LOG_LEVELS, d.logLevel);
+  const runtimeSourceMaps = parser.flag('runtimeSourceMaps');
   const logRetentionDays = parser.number('logRetentionDays', d.logRetentionDays, { min: 1, max: 3653 });
   if (!LOG_RETENTION_DAYS.includes(logRetentionDays)) {
     parser.problem('logRetentionDays', `must be one of CloudWatch Logs' periods (${LOG_RETENTION_DAYS.join(', ')}), got ${logRetentionDays}`);
@@ -395,6 +401,7 @@ function readStackConfig(parser: ContextParser): WebhookStackConfig {
     logRetentionDays,
     oldestMessageAlarmMinutes,
     invalidSignatureAlarmThreshold,
+    runtimeSourceMaps,
   };
 }
 

@@ -126,7 +126,7 @@ describe('reading the synthesized template as sam local invoke does', () => {
   });
 
   test('keeps literal variables and marks intrinsics (Refs) as unresolved', () => {
-    expect(ingest.variables).toMatchObject({ MAX_BODY_BYTES: '262144', VOUCHERIFY_WEBHOOK_SECRET: '', NODE_OPTIONS: '--enable-source-maps' });
+    expect(ingest.variables).toMatchObject({ MAX_BODY_BYTES: '262144', VOUCHERIFY_WEBHOOK_SECRET: '' });
     expect(ingest.variables).toHaveProperty('QUEUE_URL', undefined);
     expect(ingest.variables).toHaveProperty('VOUCHERIFY_WEBHOOK_SECRET_ARN', undefined);
   });

@@ -41,7 +41,7 @@ describe('reading the CDK context', () => {
       maxBatchingWindowSeconds: 0,
       maxConcurrency: 5,
       workerTimeoutSeconds: 60,
-      maxEventAgeSeconds: 14 * 86_400,
+      maxEventAgeSeconds: 0,
       logRetentionDays: 30,
     });
   });
@@ -146,7 +146,7 @@ describe('refusing a stack that would deploy but not work', () => {
     [{ workerTimeoutSeconds: '5' }, /^workerTimeoutSeconds: must be between 10 and 900/],
     [{ deliveryTimeoutMs: '60000', workerTimeoutSeconds: '30' }, /^deliveryTimeoutMs: must be shorter than the worker timeout \(30000 ms\)/],
     [{ maxBodyBytes: String(1024 * 1024) }, /^maxBodyBytes: must be between 1024 and 1032192/],
-    [{ maxEventAgeSeconds: String(16 * 86_400) }, /^maxEventAgeSeconds: must be between 60 and 1296000/],
+    [{ maxEventAgeSeconds: String(16 * 86_400) }, /^maxEventAgeSeconds: must be between 0 and 1296000/],
     [{ enqueueTimeoutMs: '10000' }, /^enqueueTimeoutMs: must be between 100 and 9000/],
     [{ currency: 'euro' }, /^currency: must be an ISO 4217 code/],
     [{ locale: 'not a locale' }, /^locale: must be a BCP 47 language tag/],

@@ -24,6 +24,7 @@ const tuned = buildStack({
   currency: 'PLN',
   locale: 'pl-PL',
   timeZone: 'Europe/Warsaw',
+  runtimeSourceMaps: 'true',
 });
 
 const functionProperties = (template: Template, logicalId: string): Record<string, unknown> => {
@@ -98,13 +99,17 @@ describe('the two functions', () => {
     });
   });
 
-  test.each(Object.entries(FUNCTION_LOGICAL_IDS))('the %s function enables source maps and sets the Powertools variables', (name, logicalId) => {
+  test.each(Object.entries(FUNCTION_LOGICAL_IDS))('the %s function sets the Powertools variables and leaves run-time source maps off', (name, logicalId) => {
+    expect(environmentOf(ses.template, logicalId)).not.toHaveProperty('NODE_OPTIONS');
     expect(environmentOf(ses.template, logicalId)).toMatchObject({
-      NODE_OPTIONS: '--enable-source-maps',
       POWERTOOLS_SERVICE_NAME: SERVICE_NAMES[name as keyof typeof SERVICE_NAMES],
       POWERTOOLS_METRICS_NAMESPACE: DEFAULT_METRICS_NAMESPACE,
       POWERTOOLS_LOG_LEVEL: 'INFO',
     });
+  });
+
+  test.each(Object.values(FUNCTION_LOGICAL_IDS))('%s applies source maps at run time when runtimeSourceMaps is set', (logicalId) => {
+    expect(environmentOf(tuned.template, logicalId)).toMatchObject({ NODE_OPTIONS: '--enable-source-maps' });
   });
 
   test.each(Object.values(FUNCTION_LOGICAL_IDS))('%s logs to its own log group, kept 30 days by default and retained with the stack', (logicalId) => {
@@ -133,7 +138,7 @@ describe('the two functions', () => {
       VOUCHERIFY_WEBHOOK_SECRET: '',
       SECRET_CACHE_TTL_SECONDS: '300',
       MAX_BODY_BYTES: String(DEFAULT_MAX_BODY_BYTES),
-      MAX_EVENT_AGE_SECONDS: String(14 * 86_400),
+      MAX_EVENT_AGE_SECONDS: '0',
       ENQUEUE_TIMEOUT_MS: '4000',
     });
   });
@@ -300,6 +305,7 @@ describe('the alarms', () => {
       'InvalidSignatureSpikeAlarm',
       'OldestMessageAgeAlarm',
       'PermanentFailureAlarm',
+      'PossibleDuplicateDeliveryAlarm',
       'WorkerErrorsAlarm',
       'WorkerMisconfiguredAlarm',
       'WorkerThrottlesAlarm',
@@ -314,6 +320,13 @@ describe('the alarms', () => {
       expect(candidate.OKActions).toEqual([topicRef(ses.template)]);
       expect(candidate.TreatMissingData).toBe('notBreaching');
     }
+  });
+
+  test('a possible duplicate delivery fires an alarm on the first occurrence of either way it can happen', () => {
+    const alarm = alarms(ses.template).find((candidate) => candidate.id.includes('PossibleDuplicateDeliveryAlarm'));
+    expect(alarm).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+    const metricNames = JSON.stringify(alarm?.Metrics);
+    for (const name of ['DeliveryNotRecorded', 'not_recorded', 'lock_lost', 'ClaimTakenOver']) expect(metricNames).toContain(name);
   });
 
   test('the DLQ alarm fires on the first dead-lettered message and points at the redrive command', () => {

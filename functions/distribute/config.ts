@@ -41,7 +41,7 @@ export interface FormattingConfig {
   readonly timeZone: string;
 }
 
-/** Every setting of the distribute function; docs/drafts/distribute.md documents each variable. */
+/** Every setting of the distribute function; README.md (Configuration) documents each variable. */
 export interface DistributeConfig {
   readonly delivery: ChannelConfig;
   /** Permanent failures are sent here by the worker itself, with a FailureReason attribute. */

@@ -1,7 +1,7 @@
 /**
  * Distribute Lambda entry point: consumes the webhook queue in batches (SQS event source with
  * ReportBatchItemFailures) and delivers one message per send-out, exactly once. Configuration:
- * docs/drafts/distribute.md, "Configuration".
+ * README.md, "Configuration".
  */
 import { createDistributeHandler } from './distributeHandler.ts';
 
