@@ -16,7 +16,7 @@ import { signatureFor } from '../functions/ingest/verifySignature.ts';
 import { lambdaContext } from '../local/lambdaEvents.ts';
 import { localAwsEnvironment } from '../local/localAws.ts';
 import { type LocalSqs, startLocalSqs } from '../local/localSqs.ts';
-import { type CapturedOutput, captureOutput, setEnvironment } from './support/captureOutput.ts';
+import { type CapturedOutput, captureConsole, captureOutput, setEnvironment } from './support/captureOutput.ts';
 import { EXPECTED_INGEST_STATUS, FIXTURE_SECRET, fixtureNames, fixtureSignatures, readFixture } from './support/fixtures.ts';
 import { findLeaks, fixtureSensitiveValues, type Leak, type LeakKind, type SensitiveValues } from './support/logLeaks.ts';
 import { signedFixtureEvent } from './support/webhookRequests.ts';
@@ -142,18 +142,6 @@ const SCENARIOS: readonly Scenario[] = [
 
 // ---------------------------------------------------------------------------------------------
 // Capturing everything
-
-/** Also catches anything written through the global console, which jest would otherwise keep to itself. */
-function captureConsole(lines: string[]): () => void {
-  const methods = ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const;
-  const originals = methods.map((method) => console[method]);
-  for (const method of methods) {
-    console[method] = (...parts: unknown[]) => {
-      lines.push(parts.map((part) => (typeof part === 'string' ? part : JSON.stringify(part))).join(' '));
-    };
-  }
-  return () => methods.forEach((method, index) => (console[method] = originals[index]!));
-}
 
 /** A dead service: it accepts each connection and drops it at once, as a crashed endpoint would. */
 async function startDeadEndpoint(): Promise<{ endpoint: string; server: Server }> {

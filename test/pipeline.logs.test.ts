@@ -21,7 +21,7 @@ import { FORWARD_HEADERS } from '../functions/distribute/httpChannel.ts';
 import { signatureFor } from '../functions/ingest/verifySignature.ts';
 import type { LocalStackOptions } from '../local/localStack.ts';
 import { startLocalSes } from '../local/localSes.ts';
-import { type CapturedOutput, captureConsole, captureOutput, setEnvironment } from './support/captureOutput.ts';
+import { type CapturedOutput, captureConsole, captureOutput, jsonObjectLines, setEnvironment } from './support/captureOutput.ts';
 import { DELIVERABLE_FIXTURES, EXPECTED_INGEST_STATUS, FIXTURE_SECRET, fixtureNames, fixtureSignatures, readFixture } from './support/fixtures.ts';
 import { findLeaks, fixtureSensitiveValues, type Leak, type LeakKind, type SensitiveValues } from './support/logLeaks.ts';
 import { eventually, FORWARD_SECRET, type ReliabilityPipeline, startReliabilityPipeline } from './support/reliabilityPipeline.ts';
@@ -64,15 +64,7 @@ async function postEverything(pipeline: ReliabilityPipeline, statuses: Map<strin
 }
 
 function workerOutcomes(output: CapturedOutput, from: number): string[] {
-  return output.lines
-    .slice(from)
-    .flatMap((line) => {
-      try {
-        return [JSON.parse(line) as Record<string, unknown>];
-      } catch {
-        return [];
-      }
-    })
+  return jsonObjectLines(output.lines.slice(from))
     .filter((line) => typeof line.outcome === 'string')
     .map((line) => `${line.envelope_id} ${[line.outcome, line.reason].filter(Boolean).join(':')}`);
 }

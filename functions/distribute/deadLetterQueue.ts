@@ -1,5 +1,5 @@
-import { type MessageAttributeValue, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { MESSAGE_ATTRIBUTE } from '../shared/webhookContract.ts';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { MESSAGE_ATTRIBUTE, stringAttribute } from '../shared/webhookContract.ts';
 import { DeadLetterQueueError, errorName } from './errors.ts';
 import type { QueuedWebhook } from './queuedWebhook.ts';
 
@@ -17,8 +17,6 @@ export interface DeadLetterQueue {
 
 // SQS attribute values may be up to 256 KB; a detail is a hint for an operator, not a report.
 const MAX_DETAIL_LENGTH = 500;
-
-const stringValue = (value: string): MessageAttributeValue => ({ DataType: 'String', StringValue: value });
 
 // Characters SQS accepts in a message (and attribute values); a detail built from a hostile body's
 // paths must not make the DLQ refuse the record.
@@ -40,8 +38,8 @@ export function sqsDeadLetterQueue(options: { readonly client: SQSClient; readon
             MessageBody: webhook.body,
             MessageAttributes: {
               ...webhook.attributes,
-              [MESSAGE_ATTRIBUTE.failureReason]: stringValue(deadLetter.reason),
-              [MESSAGE_ATTRIBUTE.failureDetail]: stringValue(attributeSafe(deadLetter.detail)),
+              [MESSAGE_ATTRIBUTE.failureReason]: stringAttribute(deadLetter.reason),
+              [MESSAGE_ATTRIBUTE.failureDetail]: stringAttribute(attributeSafe(deadLetter.detail)),
             },
           }),
           { abortSignal: AbortSignal.timeout(options.timeoutMs) },

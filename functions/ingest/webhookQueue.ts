@@ -1,5 +1,5 @@
 import { type MessageAttributeValue, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { type DistributionKind, isSafeId, MESSAGE_ATTRIBUTE } from '../shared/webhookContract.ts';
+import { type DistributionKind, isSafeId, MESSAGE_ATTRIBUTE, stringAttribute } from '../shared/webhookContract.ts';
 import { QueueUnavailableError } from './errors.ts';
 
 /** A verified, validated send-out on its way to the distribute function. */
@@ -34,8 +34,6 @@ export const createBoundedSqsClient = (): SQSClient =>
     requestHandler: { connectionTimeout: 1000, requestTimeout: 2500 },
   });
 
-const stringAttribute = (value: string): MessageAttributeValue => ({ DataType: 'String', StringValue: value });
-
 /** Characters JSON allows in strings but SQS refuses in a message body. */
 const CHARACTERS_SQS_REFUSES = /[\uFFFE\uFFFF]/g;
 
@@ -47,8 +45,7 @@ const CHARACTERS_SQS_REFUSES = /[\uFFFE\uFFFF]/g;
  * sent exactly as verified.
  */
 export function escapeCharactersSqsRefuses(json: string): string {
-  CHARACTERS_SQS_REFUSES.lastIndex = 0;
-  if (!CHARACTERS_SQS_REFUSES.test(json)) return json;
+  // With nothing to replace, replace() returns the same string without copying it.
   return json.replace(CHARACTERS_SQS_REFUSES, (character) => `\\u${character.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 

@@ -9,6 +9,7 @@
  * required; every other field is optional and nullable, and a field of an unexpected type is
  * treated as absent rather than failing the whole send-out. Unknown keys are kept.
  */
+import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
 import * as v from 'valibot';
 
 /** The only event type this product acts on; every other signed event is acknowledged and ignored. */
@@ -28,6 +29,9 @@ export const MESSAGE_ATTRIBUTE = {
   /** With FailureReason: a short, contact-free explanation (issue paths, an error name, a status). */
   failureDetail: 'FailureDetail',
 } as const;
+
+/** A message attribute as both functions write it (the ingest on the queue, the worker on the DLQ). */
+export const stringAttribute = (value: string): MessageAttributeValue => ({ DataType: 'String', StringValue: value });
 
 const isJsonObject = (input: unknown): boolean =>
   typeof input === 'object' && input !== null && !Array.isArray(input);

@@ -10,6 +10,18 @@ export interface CapturedOutput {
   restore(): void;
 }
 
+/** The lines that parse as JSON objects (log lines, EMF metrics), parsed; every other line is skipped. */
+export function jsonObjectLines(lines: readonly string[]): Record<string, unknown>[] {
+  return lines.flatMap((line) => {
+    try {
+      const value = JSON.parse(line) as unknown;
+      return typeof value === 'object' && value !== null ? [value as Record<string, unknown>] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
 export function captureOutput(): CapturedOutput {
   const lines: string[] = [];
   const originals = { stdout: process.stdout.write, stderr: process.stderr.write };
@@ -23,15 +35,7 @@ export function captureOutput(): CapturedOutput {
   process.stderr.write = capture as typeof process.stderr.write;
   return {
     lines,
-    json: () =>
-      lines.flatMap((line) => {
-        try {
-          const value = JSON.parse(line) as unknown;
-          return typeof value === 'object' && value !== null ? [value as Record<string, unknown>] : [];
-        } catch {
-          return [];
-        }
-      }),
+    json: () => jsonObjectLines(lines),
     text: () => lines.join('\n'),
     restore: () => {
       process.stdout.write = originals.stdout;

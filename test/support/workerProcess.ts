@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { LocalWorkerSettings } from '../../local/localWorker.ts';
+import { jsonObjectLines } from './captureOutput.ts';
 
 const ENTRY = resolve(import.meta.dirname, '../../local/workerProcess.ts');
 
@@ -56,15 +57,7 @@ export function startWorkerProcess(settings: LocalWorkerSettings, environment: R
   return {
     pid: child.pid,
     lines,
-    json: () =>
-      lines.flatMap((line) => {
-        try {
-          const value = JSON.parse(line) as unknown;
-          return typeof value === 'object' && value !== null ? [value as Record<string, unknown>] : [];
-        } catch {
-          return [];
-        }
-      }),
+    json: () => jsonObjectLines(lines),
     exited,
     async kill(signal) {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
