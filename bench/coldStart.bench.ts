@@ -2,7 +2,8 @@
  * Cold start: fresh Node 24 processes (bench/coldStart/lambdaHost.mjs) that import a bundle and
  * serve its first request (a valid 6 KB webhook, sent to fauxqs), for the production ingest bundle
  * from cdk.out, a floor bundle (the SQS client and one SendMessage) and the three comparators, all
- * built with the stack's esbuild settings; plus import-only runs of the production distribute bundle.
+ * built with the stack's esbuild settings (the floor a second time with the stack's credential
+ * alias too); plus import-only runs of the production distribute bundle.
  * Each variant runs in two environments: as deployed (no NODE_OPTIONS) and with
  * NODE_OPTIONS=--enable-source-maps (what `-c runtimeSourceMaps=true` deploys); every process gets
  * the heap flags Lambda's runtime passes
@@ -32,9 +33,12 @@ const emulators = await startEmulators({ queues: [{ name: QUEUE }], secretString
 const ingest = productionFunction('IngestFunction');
 const distribute = productionFunction('DistributeFunction');
 const entries = join(PROJECT_ROOT, 'bench', 'coldStart', 'entries');
+/** The floor with the stack's credential alias as well: how ours compares like for like. */
+const FLOOR_WITH_ALIASES = 'floor, environment credentials only (the stack’s alias)';
 const bundles: Record<string, Bundle> = {
   floor: await buildLikeTheStack('floor', join(entries, 'floor.ts'), scratch),
   ours: ingest.bundle,
+  [FLOOR_WITH_ALIASES]: await buildLikeTheStack('floorWithAliases', join(entries, 'floor.ts'), scratch, true),
   'Middy + valibot': await buildLikeTheStack('middyValibot', join(entries, 'middyValibot.ts'), scratch),
   'Middy + AJV validator': await buildLikeTheStack('middyAjv', join(entries, 'middyAjv.ts'), scratch),
   'Middy + Powertools parser (zod)': await buildLikeTheStack('middyPowertoolsParser', join(entries, 'middyPowertoolsParser.ts'), scratch),
@@ -199,11 +203,25 @@ const timeTables = (Object.keys(MODES) as ModeName[]).map((modeName) => ({
   ),
 }));
 
+/** Ours against the floor built with the same credential alias: the cost of everything else ours does. */
+const likeForLikeTable = markdownTable(
+  ['environment', 'ours ÷ floor with the stack’s alias (IQR)', 'ours ÷ floor (IQR)'],
+  (Object.keys(MODES) as ModeName[]).map((modeName) => {
+    const byVariant = runs[modeName];
+    const ours = byVariant.ours!.map((r) => r.firstResponseMs);
+    return [
+      modeName,
+      formatRatio(pairedRatio(ours, byVariant[FLOOR_WITH_ALIASES]!.map((r) => r.firstResponseMs))),
+      formatRatio(pairedRatio(ours, byVariant.floor!.map((r) => r.firstResponseMs))),
+    ];
+  }),
+);
+
 const file = writeResult({
   name: 'coldStart',
   command: 'npm run bench -- --only coldStart',
   method: `${RUNS} fresh processes per variant and environment, interleaved (order rotated each run), the first dropped; medians; ratio = median of per-run ratios to the floor run of the same round. Bundles built with the stack's esbuild settings; production bundles read from cdk.out via the template's aws:asset:path.`,
-  tables: [{ title: 'Bundle sizes', markdown: sizeTable }, ...timeTables],
+  tables: [{ title: 'Bundle sizes', markdown: sizeTable }, ...timeTables, { title: 'Cold start like for like', markdown: likeForLikeTable }],
   data: { bundles: { ...bundles, [DISTRIBUTE]: distribute.bundle }, modes: data },
 });
 process.stderr.write(`coldStart: results in ${file}\n`);

@@ -39,12 +39,22 @@ export interface BundledFunctionProps {
 const CREATE_REQUIRE_BANNER = "import{createRequire}from'node:module';const require=createRequire(import.meta.url);";
 
 /**
+ * esbuild aliases for every bundle: the SDK's default credential chain is replaced by an
+ * environment-only provider (functions/shared/lambdaCredentials.ts says why). Relative to the
+ * project root, where the local esbuild runs.
+ */
+export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
+  '@aws-sdk/credential-provider-node': './functions/shared/lambdaCredentials.ts',
+};
+
+/**
  * The house Lambda function: Node.js 24 on arm64, one minified ESM file with source maps built by
  * the local esbuild (never Docker), its own log group with a retention, and a role that may only
  * write to that log group until the stack grants it more.
  *
  * The AWS SDK is bundled (`bundleAwsSDK`), not taken from the runtime: the SDK versions the tests
- * run against are the versions that run in Lambda, and a runtime update cannot change them.
+ * run against are the versions that run in Lambda, and a runtime update cannot change them. Its
+ * credentials come from the environment only (BUNDLE_ALIASES).
  */
 export class BundledFunction extends Construct {
   readonly function: NodejsFunction;
@@ -90,6 +100,7 @@ export class BundledFunction extends Construct {
         sourceMap: true,
         sourcesContent: false,
         bundleAwsSDK: true,
+        esbuildArgs: { '--alias': Object.entries(BUNDLE_ALIASES).map(([name, replacement]) => `${name}=${replacement}`) },
         forceDockerBundling: false,
       },
     });

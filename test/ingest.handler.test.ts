@@ -149,17 +149,27 @@ describe('the ingest handler with a real local SQS', () => {
     expect(output.text()).toContain('MAX_BODY_BYTES must be an integer');
   });
 
-  test('logs the envelope, event and distribution ids and emits an accepted metric', async () => {
+  test('counts an accepted webhook at INFO without writing a log line for it', async () => {
     const handler = createIngestHandler(handlerEnvironment());
+    const response = await invoke(handler, signedFixtureEvent('segment-entered-promotion.json'));
+    expect(response.statusCode).toBe(202);
+    const lines = output.json();
+    expect(lines.filter((line) => !('_aws' in line))).toEqual([]);
+    expect(lines.find((line) => '_aws' in line)).toMatchObject({ WebhookAccepted: 1, Kind: 'promotion' });
+  });
+
+  test('at DEBUG, logs the accepted webhook with its envelope, event and distribution ids', async () => {
+    const handler = createIngestHandler(handlerEnvironment({ POWERTOOLS_LOG_LEVEL: 'DEBUG' }));
     await invoke(handler, signedFixtureEvent('segment-entered-promotion.json'));
     const lines = output.json();
     expect(lines.find((line) => line.message === 'Webhook accepted')).toMatchObject({
+      level: 'DEBUG',
       envelope_id: 'whs_0f3a9c27d41b8e5a62',
       event_id: 'evcus_0f3a9c27d41b8e5a60',
       distribution_id: 'distr_8KqZt3WvLc0RbYn5HsPd2Ue6Xa',
       kind: 'promotion',
+      function_request_id: expect.any(String),
     });
-    expect(lines.find((line) => '_aws' in line)).toMatchObject({ WebhookAccepted: 1 });
   });
 
   test('emits a rejected metric with the reason as a dimension', async () => {
@@ -171,8 +181,9 @@ describe('the ingest handler with a real local SQS', () => {
   });
 
   test('does not carry one request\'s ids into the next request\'s log lines', async () => {
-    const handler = createIngestHandler(handlerEnvironment());
+    const handler = createIngestHandler(handlerEnvironment({ POWERTOOLS_LOG_LEVEL: 'DEBUG' }));
     await invoke(handler, signedFixtureEvent('segment-entered-promotion.json'));
+    expect(output.json().find((line) => line.message === 'Webhook accepted')).toHaveProperty('envelope_id');
     await invoke(handler, signedFixtureEvent('segment-entered-minimal.json', { signature: 'c'.repeat(64) }));
     const rejected = output.json().find((line) => line.message === 'Webhook rejected');
     expect(rejected).toBeDefined();

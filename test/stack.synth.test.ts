@@ -112,6 +112,16 @@ describe('npx cdk synth, offline, with bundling', () => {
     expect(readFileSync(join(directory, 'index.mjs'), 'utf8')).not.toMatch(/from\s*["']@aws-sdk\//);
   });
 
+  test.each(Object.values(FUNCTION_LOGICAL_IDS))('%s takes AWS credentials from the environment only, without the default chain', (logicalId) => {
+    const { sources } = JSON.parse(readFileSync(join(assetDirectory(logicalId), 'index.mjs.map'), 'utf8')) as { sources: string[] };
+    expect(sources.some((source) => source.endsWith('functions/shared/lambdaCredentials.ts'))).toBe(true);
+    expect(sources.some((source) => source.includes('node_modules/@aws-sdk/credential-provider-env/'))).toBe(true);
+    const chain = sources.filter((source) =>
+      /node_modules\/(@aws-sdk\/(credential-provider-(?!env\/)[a-z-]+|nested-clients)|@smithy\/credential-provider-imds)\//.test(source),
+    );
+    expect(chain).toEqual([]);
+  });
+
   test.each(Object.values(FUNCTION_LOGICAL_IDS))(
     '%s imports in a bare Node 24 with no node_modules and exports a handler function',
     async (logicalId) => {

@@ -3,12 +3,13 @@
  * template in cdk.out exactly as `sam local invoke` (and scripts/invoke-local.ts) find them, and the
  * floor and comparator ones, built here with the same esbuild settings the stack uses
  * (lib/BundledFunction.ts: ESM, module-first main fields, the createRequire banner, minified, source
- * maps without sources content, the AWS SDK bundled).
+ * maps without sources content, the AWS SDK bundled), its aliases only when asked for.
  */
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { BUNDLE_ALIASES } from '../../lib/BundledFunction.ts';
 import { readTemplateFunction, type TemplateFunction } from '../../scripts/invoke-local.ts';
 import { PROJECT_ROOT } from './results.ts';
 
@@ -46,7 +47,13 @@ export function productionFunction(logicalId: string): { bundle: Bundle; templat
 /** The banner lib/BundledFunction.ts writes at the top of every ESM bundle. */
 const CREATE_REQUIRE_BANNER = "import{createRequire}from'node:module';const require=createRequire(import.meta.url);";
 
-export async function buildLikeTheStack(name: string, entry: string, outDirectory: string): Promise<Bundle> {
+/**
+ * Builds a bundle with the stack's esbuild settings. `withStackAliases` adds the stack's aliases
+ * too (BUNDLE_ALIASES: the SDK's credential chain replaced by an environment-only provider); the
+ * floor and the comparators are built without them by default, as the issue describes them (the SDK
+ * bundled whole), and the floor once more with them for a like-for-like comparison.
+ */
+export async function buildLikeTheStack(name: string, entry: string, outDirectory: string, withStackAliases = false): Promise<Bundle> {
   mkdirSync(outDirectory, { recursive: true });
   const outfile = join(outDirectory, name, 'index.mjs');
   await build({
@@ -62,6 +69,9 @@ export async function buildLikeTheStack(name: string, entry: string, outDirector
     banner: { js: CREATE_REQUIRE_BANNER },
     mainFields: ['module', 'main'],
     logLevel: 'error',
+    ...(withStackAliases
+      ? { alias: Object.fromEntries(Object.entries(BUNDLE_ALIASES).map(([name, replacement]) => [name, join(PROJECT_ROOT, replacement)])) }
+      : {}),
   });
   return describeBundle(name, outfile);
 }

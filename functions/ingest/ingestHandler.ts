@@ -1,4 +1,4 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
+import { type Logger, LogLevelThreshold } from '@aws-lambda-powertools/logger';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Environment } from '../shared/env.ts';
@@ -65,6 +65,9 @@ export function createIngestHandler(env: Environment, options: IngestHandlerOpti
   const logger = options.logger ?? createLogger(INGEST_SERVICE_NAME, env);
   const metrics = options.metrics ?? createMetricCounters(INGEST_SERVICE_NAME, env);
   const throttleRejectionLogs = createLogThrottle(REJECTION_LOG_WINDOW_MS);
+  // Decided once: the level is fixed when the logger is built (no per-invocation sampling here),
+  // and Powertools reads the environment each time its level is asked for.
+  const logsAcceptedWebhooks = logger.level <= LogLevelThreshold.DEBUG;
 
   let dependencies: ReceiveWebhookDependencies | undefined = options.dependencies;
   let configurationError: unknown;
@@ -83,8 +86,14 @@ export function createIngestHandler(env: Environment, options: IngestHandlerOpti
     switch (outcome.outcome) {
       case 'accepted':
         metrics.count('WebhookAccepted', { Kind: outcome.kind });
+        // DEBUG, not INFO: an accepted send-out is already on record three times (API Gateway's
+        // access log line, the WebhookAccepted metric, the worker's "Send-out delivered" line with
+        // the same ids), and one more line per webhook was the largest cost of a 202 after SQS
+        // itself: its write alone is ~4 % of the request (BENCHMARKS.md) and it adds a third to
+        // the pipeline's log volume.
+        if (!logsAcceptedWebhooks) return;
         logger.addContext(context);
-        logger.info('Webhook accepted', { ...identityAttributes(outcome), kind: outcome.kind });
+        logger.debug('Webhook accepted', { ...identityAttributes(outcome), kind: outcome.kind });
         return;
       case 'ignored':
         metrics.count('WebhookIgnored', { Reason: outcome.reason });

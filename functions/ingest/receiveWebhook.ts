@@ -8,7 +8,7 @@ import {
   parseWebhook,
 } from '../shared/webhookContract.ts';
 import type { SigningSecrets } from './signingSecrets.ts';
-import { isWellFormedSignature, matchesSignature } from './verifySignature.ts';
+import { decodeSignature, matchesSignature } from './verifySignature.ts';
 import type { WebhookQueue } from './webhookQueue.ts';
 
 /** What the ingest needs of an HTTP request, independent of API Gateway's event shape. */
@@ -69,8 +69,8 @@ export async function receiveWebhook(
   if (!isJsonMediaType(request.contentType)) return rejected('unsupported_media_type');
 
   // A request that carries no usable signature is refused without even fetching the secret.
-  const signature = request.signature;
-  if (!isWellFormedSignature(signature)) return rejected('invalid_signature');
+  const signature = decodeSignature(request.signature);
+  if (!signature) return rejected('invalid_signature');
   const secrets = await dependencies.secrets.current();
   if (!matchesSignature(signed, signature, secrets)) return rejected('invalid_signature');
 

@@ -2,11 +2,20 @@ import { timingSafeEqual } from 'node:crypto';
 import { hmacSha256, hmacSha256Hex } from '../shared/hmacSha256.ts';
 import { firstJsonWhitespace, removeJsonWhitespace, removeJsonWhitespaceInPlace } from './removeJsonWhitespace.ts';
 
-/** Voucherify sends a lowercase hex HMAC-SHA256: exactly 64 hex digits. */
-const SIGNATURE_PATTERN = /^[0-9a-fA-F]{64}$/;
+/** Voucherify sends a lowercase hex HMAC-SHA256: exactly 64 hex digits, 32 bytes. */
+const SIGNATURE_HEX_LENGTH = 64;
+const SIGNATURE_BYTES = 32;
 
-export const isWellFormedSignature = (header: string | undefined): header is string =>
-  header !== undefined && header.length === 64 && SIGNATURE_PATTERN.test(header);
+/**
+ * The MAC a signature header carries, or undefined when the header is not exactly 64 hex digits
+ * (either case). Decoding is the check: Node's hex decoder stops at the first pair that is not hex,
+ * so only a header made entirely of hex digits yields all 32 bytes; no pattern is run first.
+ */
+export function decodeSignature(header: string | undefined): Buffer | undefined {
+  if (header === undefined || header.length !== SIGNATURE_HEX_LENGTH) return undefined;
+  const mac = Buffer.from(header, 'hex');
+  return mac.length === SIGNATURE_BYTES ? mac : undefined;
+}
 
 export type SignatureCheck = 'valid' | 'missing' | 'malformed' | 'mismatch';
 
@@ -28,16 +37,16 @@ export function verifySignature(
   secrets: readonly string[],
 ): SignatureCheck {
   if (!signatureHeader) return 'missing';
-  if (!isWellFormedSignature(signatureHeader)) return 'malformed';
-  return matchesSignature(body, signatureHeader, secrets) ? 'valid' : 'mismatch';
+  const expected = decodeSignature(signatureHeader);
+  if (!expected) return 'malformed';
+  return matchesSignature(body, expected, secrets) ? 'valid' : 'mismatch';
 }
 
 /**
- * verifySignature's MAC check for a header already known to be well formed (isWellFormedSignature):
- * the ingest checks the header before it fetches the secret, and does not check it twice.
+ * verifySignature's MAC check for a header already decoded (decodeSignature): the ingest decodes
+ * the header before it fetches the secret, and does not decode it twice.
  */
-export function matchesSignature(body: string | Buffer, wellFormedHeader: string, secrets: readonly string[]): boolean {
-  const expected = Buffer.from(wellFormedHeader, 'hex');
+export function matchesSignature(body: string | Buffer, expected: Buffer, secrets: readonly string[]): boolean {
 
   // A text body is encoded to UTF-8 once, into a buffer this check owns, and both HMACs and the
   // compaction work on those bytes: no second encoding and, usually, no allocation at all.

@@ -9,13 +9,22 @@
  * to a logger: log ids (envelope, event, distribution, customer) and outcomes only.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { ConstructorOptions } from '@aws-lambda-powertools/logger/types';
 import type { Environment } from './env.ts';
 import { MetricCounters } from './metricCounters.ts';
 
 export const DEFAULT_METRICS_NAMESPACE = 'VoucherifySegmentWebhook';
 
+/**
+ * The level comes from `env` as well, so a handler built with an explicit environment (tests,
+ * benchmarks) logs at that environment's level; an unknown value falls back to Powertools' own
+ * resolution (the process environment, then INFO).
+ */
 export function createLogger(serviceName: string, env: Environment = process.env): Logger {
-  return new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? serviceName });
+  return new Logger({
+    serviceName: env.POWERTOOLS_SERVICE_NAME ?? serviceName,
+    ...(env.POWERTOOLS_LOG_LEVEL ? { logLevel: env.POWERTOOLS_LOG_LEVEL as ConstructorOptions['logLevel'] } : {}),
+  });
 }
 
 export function createMetricCounters(
