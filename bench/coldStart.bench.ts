@@ -28,7 +28,9 @@ const HOST = join(PROJECT_ROOT, 'bench', 'coldStart', 'lambdaHost.mjs');
 const FIXTURE = join(PROJECT_ROOT, 'test/fixtures/voucherify/segment-entered-unique-code.json');
 
 const scratch = mkdtempSync(join(tmpdir(), 'bench-cold-'));
-const emulators = await startEmulators({ queues: [{ name: QUEUE }], secretString: SECRET });
+// Over HTTPS, as in AWS (see EmulatorConfig.tls): the first request pays a TLS handshake, not an
+// import of node:http that no function makes against AWS's endpoints.
+const emulators = await startEmulators({ queues: [{ name: QUEUE }], secretString: SECRET, tls: true });
 
 const ingest = productionFunction('IngestFunction');
 const distribute = productionFunction('DistributeFunction');
@@ -57,7 +59,7 @@ function environment(
   withNodeOptions: boolean,
   secretFrom: 'environment' | 'secrets manager' = 'environment',
 ): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, ...emulators.environment };
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, ...emulators.environment, NODE_EXTRA_CA_CERTS: emulators.caFile };
   for (const [name, value] of Object.entries(variables)) if (value !== undefined && value !== '') env[name] = value;
   env.QUEUE_URL = emulators.queueUrl(QUEUE);
   if (secretFrom === 'environment') env.VOUCHERIFY_WEBHOOK_SECRET = SECRET;

@@ -46,8 +46,13 @@ export const ASSUMPTIONS = {
   sqsSendMs: 10,
   dynamoWriteMs: 6,
   sesSendMs: 40,
-  /** Bytes of CloudWatch Logs per webhook: the ingest's accepted line, the worker's delivered line, Lambda's START/END/REPORT lines per invocation (≈ 350 B, amortised over 10 records for the worker). */
-  logBytesPerWebhook: 450 + 520 + 350 + 35,
+  /**
+   * Bytes of CloudWatch Logs per webhook: API Gateway's access log line (the stack's 15-field JSON,
+   * ≈ 400 B), the worker's "Send-out delivered" line, Lambda's START/END/REPORT lines per
+   * invocation (≈ 350 B; amortised over 10 records for the worker). The ingest writes no line for
+   * an accepted webhook at the default INFO level (a DEBUG line of ≈ 450 B would add ≈ $0.21).
+   */
+  logBytesPerWebhook: 400 + 520 + 350 + 35,
   /** Body of the message SES sends (HTML + text), for data volume only. */
   emailBytes: 12 * 1024,
 };
@@ -130,7 +135,7 @@ function costPerMillion(scenario: Scenario) {
   lines.push({ item: 'SES (à la carte)', basis: '1 e-mail per delivery at $0.10 / 1,000 (Essentials plan: $0.16)', usd: (million / 1000) * PRICES.sesPerThousandEmails });
   lines.push({
     item: 'CloudWatch Logs',
-    basis: `~${ASSUMPTIONS.logBytesPerWebhook} B per webhook (one line per function, Lambda's own lines, EMF amortised)`,
+    basis: `~${ASSUMPTIONS.logBytesPerWebhook} B per webhook (the API access line, the worker's delivery line, Lambda's own lines, EMF amortised)`,
     usd: ((ASSUMPTIONS.logBytesPerWebhook * million) / 1024 ** 3) * PRICES.cloudWatchLogsPerGb,
   });
   const total = lines.reduce((sum, line) => sum + line.usd, 0);

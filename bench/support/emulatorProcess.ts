@@ -4,8 +4,13 @@
  * are someone else's machines too. Started by emulators.ts; configured by BENCH_EMULATORS (JSON);
  * reports its endpoints over IPC and stops when told to or when the parent goes away.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { type LocalDynamo, startLocalDynamo } from '../../local/localDynamo.ts';
 import { type LocalSes, startLocalSes } from '../../local/localSes.ts';
 import { type LocalQueueSpec, type LocalSqs, startLocalSqs } from '../../local/localSqs.ts';
@@ -21,6 +26,13 @@ export interface EmulatorConfig {
    * emulator on the registry we use, and the production ingest reads its signing secret this way.
    */
   readonly secretString?: string;
+  /**
+   * Serve SQS and Secrets Manager over HTTPS, as AWS does (a TLS terminator in front of each, with a
+   * throwaway self-signed certificate for 127.0.0.1 made by openssl). For the cold-start benchmark:
+   * over plain HTTP the SDK imports `node:http` on the first request, which costs tens of
+   * milliseconds here and never happens against AWS's HTTPS endpoints.
+   */
+  readonly tls?: boolean;
 }
 
 export interface EmulatorEndpoints {
@@ -29,6 +41,10 @@ export interface EmulatorEndpoints {
   readonly sesv2?: string;
   readonly receiverUrl?: string;
   readonly secretsManager?: string;
+  /** With `tls`: the plain HTTP SQS endpoint, for the benchmark's own administration (purges). */
+  readonly sqsPlain?: string;
+  /** With `tls`: the certificate to trust (NODE_EXTRA_CA_CERTS). */
+  readonly caFile?: string;
   readonly pid: number;
 }
 
@@ -93,13 +109,44 @@ if (config.secretString !== undefined) {
   await listenOnLoopback(secrets);
 }
 
+let secretsManager = secrets ? `http://127.0.0.1:${(secrets.address() as AddressInfo).port}` : undefined;
+let sqsEndpoint = sqs?.endpoint;
+let caFile: string | undefined;
+if (config.tls) {
+  const directory = mkdtempSync(join(tmpdir(), 'bench-tls-'));
+  stops.push(async () => rmSync(directory, { recursive: true, force: true }));
+  caFile = join(directory, 'cert.pem');
+  const keyFile = join(directory, 'key.pem');
+  // prettier-ignore
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyFile, '-out', caFile], { stdio: 'ignore' });
+  const tlsOptions = { key: readFileSync(keyFile), cert: readFileSync(caFile) };
+  /** An HTTPS endpoint for a plain HTTP one: TLS terminated here, bytes piped to the loopback port. */
+  const terminateTls = async (plainEndpoint: string): Promise<string> => {
+    const port = Number(new URL(plainEndpoint).port);
+    const server: TlsServer = createTlsServer(tlsOptions, (client) => {
+      const upstream = connect(port, '127.0.0.1');
+      client.pipe(upstream).pipe(client);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    return `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  };
+  if (sqsEndpoint) sqsEndpoint = await terminateTls(sqsEndpoint);
+  if (secretsManager) secretsManager = await terminateTls(secretsManager);
+}
+
 const endpoints: EmulatorEndpoints = {
   pid: process.pid,
-  ...(sqs ? { sqs: sqs.endpoint } : {}),
+  ...(sqsEndpoint ? { sqs: sqsEndpoint } : {}),
+  ...(config.tls && sqs ? { sqsPlain: sqs.endpoint } : {}),
+  ...(caFile ? { caFile } : {}),
   ...(dynamo ? { dynamodb: dynamo.endpoint } : {}),
   ...(ses ? { sesv2: ses.endpoint } : {}),
   ...(receiver ? { receiverUrl: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks` } : {}),
-  ...(secrets ? { secretsManager: `http://127.0.0.1:${(secrets.address() as AddressInfo).port}` } : {}),
+  ...(secretsManager ? { secretsManager } : {}),
 };
 
 async function stopAll(): Promise<never> {

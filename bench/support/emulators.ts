@@ -33,7 +33,8 @@ export async function startEmulators(config: EmulatorConfig): Promise<Emulators>
   });
   child.removeAllListeners('exit');
   const queueUrl = (name: string) => `${endpoints.sqs}/${LOCAL_ACCOUNT_ID}/${name}`;
-  const admin = endpoints.sqs ? new SQSClient({ ...localAwsClientConfig(), endpoint: endpoints.sqs }) : undefined;
+  const adminEndpoint = endpoints.sqsPlain ?? endpoints.sqs;
+  const admin = adminEndpoint ? new SQSClient({ ...localAwsClientConfig(), endpoint: adminEndpoint }) : undefined;
   return {
     ...endpoints,
     queueUrl,
@@ -42,7 +43,7 @@ export async function startEmulators(config: EmulatorConfig): Promise<Emulators>
       ...(endpoints.secretsManager ? { AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.secretsManager } : {}),
     },
     async purge(name) {
-      await admin?.send(new PurgeQueueCommand({ QueueUrl: queueUrl(name) }));
+      await admin?.send(new PurgeQueueCommand({ QueueUrl: `${adminEndpoint}/${LOCAL_ACCOUNT_ID}/${name}` }));
     },
     cpuUsage: () =>
       new Promise((resolve) => {

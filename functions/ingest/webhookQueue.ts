@@ -53,11 +53,12 @@ export function escapeCharactersSqsRefuses(json: string): string {
  * The deadline of one SendMessage, retries included, in the form the SDK's HTTP handler takes as
  * `abortSignal`: `aborted`, `reason` and an `onabort` callback, the minimal signal interface
  * @smithy/types declares next to the platform's AbortSignal (node-http-handler sets `onabort` when
- * the signal has no `addEventListener`). Not an AbortController: adding and removing a listener on
- * a platform AbortSignal on every request measured ~25 µs more per 202 here, 3 % of the whole
- * request (BENCHMARKS.md), and not AbortSignal.timeout, which also leaves its timer pending for the
- * whole timeout. It aborts with the reason AbortSignal.timeout would. A test with a stalled queue
- * (test/ingest.webhookQueue.test.ts) proves the SDK still honours it.
+ * the signal has no `addEventListener`). Not an AbortController: the SDK adds and removes a
+ * listener on a platform AbortSignal for every request, Node's EventTarget machinery, which cost
+ * more than the rest of the deadline together (A/Bs here put it at 1-3 % of a whole 202, close to
+ * this machine's noise; BENCHMARKS.md); and not AbortSignal.timeout, which also leaves its timer
+ * pending for the whole timeout. It aborts with the reason AbortSignal.timeout would. A test with a
+ * stalled queue (test/ingest.webhookQueue.test.ts) proves the SDK still honours it.
  */
 class EnqueueDeadline {
   aborted = false;
