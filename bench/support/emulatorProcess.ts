@@ -124,8 +124,10 @@ if (config.tls) {
   /** An HTTPS endpoint for a plain HTTP one: TLS terminated here, bytes piped to the loopback port. */
   const terminateTls = async (plainEndpoint: string): Promise<string> => {
     const port = Number(new URL(plainEndpoint).port);
-    const server: TlsServer = createTlsServer(tlsOptions, (client) => {
-      const upstream = connect(port, '127.0.0.1');
+    // noDelay on both legs: with Nagle's algorithm a request written in two pieces (headers, body)
+    // waits for the delayed ACK of the first, ~40 ms, which no AWS endpoint adds.
+    const server: TlsServer = createTlsServer({ ...tlsOptions, noDelay: true }, (client) => {
+      const upstream = connect({ port, host: '127.0.0.1', noDelay: true });
       client.pipe(upstream).pipe(client);
       client.on('error', () => upstream.destroy());
       upstream.on('error', () => client.destroy());
