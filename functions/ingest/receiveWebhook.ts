@@ -5,7 +5,7 @@ import {
   classifyDistribution,
   type DistributionKind,
   distributionIdOf,
-  parseWebhook,
+  parseWebhookForAcceptance,
 } from '../shared/webhookContract.ts';
 import type { SigningSecrets } from './signingSecrets.ts';
 import { decodeSignature, matchesSignature } from './verifySignature.ts';
@@ -79,7 +79,7 @@ export async function receiveWebhook(
   const json = parseJsonObject(text);
   if (json === undefined) return rejected('malformed_json');
 
-  const parsed = parseWebhook(json);
+  const parsed = parseWebhookForAcceptance(json);
   if (parsed.outcome === 'invalid') return rejected('invalid_payload', parsed.issues);
   const envelope = parsed.outcome === 'segment_entered' ? parsed.webhook : parsed.envelope;
   const identity: WebhookIdentity = {

@@ -95,8 +95,12 @@ export type WebhookEnvelope = v.InferOutput<typeof webhookEnvelopeSchema>;
 // ---------------------------------------------------------------------------------------------
 // `data` of customer.segment.entered: customer and segment always; the rest by distribution purpose.
 
+/** What identifies a customer and a segment: the only fields of `data` whose absence is an error. */
+const customerIdentity = { id: requiredId } as const;
+const segmentIdentity = { id: requiredId } as const;
+
 const customerSchema = jsonObject({
-  id: requiredId,
+  ...customerIdentity,
   source_id: optionalString,
   name: optionalString,
   email: optionalString,
@@ -105,7 +109,7 @@ const customerSchema = jsonObject({
 });
 
 const segmentSchema = jsonObject({
-  id: requiredId,
+  ...segmentIdentity,
   name: optionalString,
 });
 
@@ -128,9 +132,12 @@ const discountSchema = jsonObject({
   unit_type: optionalString,
 });
 
+/** The voucher's code decides the distribution kind (classifyDistribution). */
+const voucherCode = { code: optionalString } as const;
+
 const voucherSchema = jsonObject({
   id: optionalString,
-  code: optionalString,
+  ...voucherCode,
   type: optionalString,
   discount: lenient(discountSchema),
   gift: lenient(jsonObject({ amount: optionalNumber, balance: optionalNumber })),
@@ -141,11 +148,14 @@ const voucherSchema = jsonObject({
   campaign_id: optionalString,
 });
 
+/** The publication's distribution id names the distribution of a unique-code send-out (distributionIdOf). */
+const publicationDistributionId = { distribution_id: optionalString } as const;
+
 const publicationSchema = jsonObject({
   id: optionalString,
   customer_id: optionalString,
   channel: optionalString,
-  metadata: lenient(jsonObject({ distribution_id: optionalString, source_type: optionalString })),
+  metadata: lenient(jsonObject({ ...publicationDistributionId, source_type: optionalString })),
 });
 
 const promotionTierSchema = jsonObject({
@@ -165,13 +175,32 @@ export const segmentEnteredDataSchema = jsonObject({
 });
 
 export type SegmentEnteredData = v.InferOutput<typeof segmentEnteredDataSchema>;
+
+/**
+ * The ingest's view of the same `data`: every check of segmentEnteredDataSchema that can fail (a
+ * customer and a segment, each an object with an id: every other field is lenient and never fails),
+ * plus what the ingest reads to label the message (the voucher's code, whether there is a promotion
+ * tier, the publication's distribution id), built from the same entries. So it decides as the full
+ * contract does, with the same issues and the same labels (test/ingest.contract.test.ts holds them
+ * equal on generated bodies), without validating and copying fields only the worker reads: the
+ * worker parses the body with the full contract before it uses any of them.
+ */
+const acceptanceDataSchema = jsonObject({
+  customer: jsonObject(customerIdentity),
+  segment: jsonObject(segmentIdentity),
+  voucher: lenient(jsonObject(voucherCode)),
+  publication: lenient(jsonObject({ metadata: lenient(jsonObject(publicationDistributionId)) })),
+  promotion_tier: lenient(jsonObject({})),
+});
+
+export type AcceptanceData = v.InferOutput<typeof acceptanceDataSchema>;
 export type Customer = SegmentEnteredData['customer'];
 export type Voucher = NonNullable<SegmentEnteredData['voucher']>;
 export type VoucherDiscount = NonNullable<Voucher['discount']>;
 export type PromotionTier = NonNullable<SegmentEnteredData['promotion_tier']>;
 
 /** A validated `customer.segment.entered` webhook: the envelope with its `data` typed. */
-export type SegmentEnteredWebhook = WebhookEnvelope & { data: SegmentEnteredData };
+export type SegmentEnteredWebhook<TData extends Record<string, unknown> = SegmentEnteredData> = WebhookEnvelope & { data: TData };
 
 // ---------------------------------------------------------------------------------------------
 // Parsing
@@ -182,8 +211,8 @@ export interface ContractIssue {
   readonly message: string;
 }
 
-export type ParsedWebhook =
-  | { readonly outcome: 'segment_entered'; readonly webhook: SegmentEnteredWebhook }
+export type ParsedWebhook<TData extends Record<string, unknown> = SegmentEnteredData> =
+  | { readonly outcome: 'segment_entered'; readonly webhook: SegmentEnteredWebhook<TData> }
   | { readonly outcome: 'other_event'; readonly envelope: WebhookEnvelope }
   | { readonly outcome: 'invalid'; readonly issues: readonly ContractIssue[] };
 
@@ -198,13 +227,25 @@ const toContractIssues = (issues: readonly v.BaseIssue<unknown>[], prefix: strin
  * then, only for `customer.segment.entered`, its `data`. Another event type in a valid envelope
  * is reported as `other_event` so the caller can acknowledge it without acting on it.
  */
-export function parseWebhook(body: unknown): ParsedWebhook {
+export const parseWebhook = (body: unknown): ParsedWebhook => parseEnvelopeAndData(body, segmentEnteredDataSchema);
+
+/**
+ * parseWebhook for the ingest: the same envelope, `data` through acceptanceDataSchema. Accepts,
+ * ignores and refuses exactly what parseWebhook does, with the same issues.
+ */
+export const parseWebhookForAcceptance = (body: unknown): ParsedWebhook<AcceptanceData> =>
+  parseEnvelopeAndData(body, acceptanceDataSchema);
+
+function parseEnvelopeAndData<TData extends Record<string, unknown>>(
+  body: unknown,
+  dataSchema: v.GenericSchema<unknown, TData>,
+): ParsedWebhook<TData> {
   const envelope = v.safeParse(webhookEnvelopeSchema, body);
   if (!envelope.success) return { outcome: 'invalid', issues: toContractIssues(envelope.issues, '') };
   if (envelope.output.event.type !== SEGMENT_ENTERED_EVENT_TYPE) {
     return { outcome: 'other_event', envelope: envelope.output };
   }
-  const data = v.safeParse(segmentEnteredDataSchema, envelope.output.data);
+  const data = v.safeParse(dataSchema, envelope.output.data);
   if (!data.success) return { outcome: 'invalid', issues: toContractIssues(data.issues, 'data.') };
   return { outcome: 'segment_entered', webhook: { ...envelope.output, data: data.output } };
 }
@@ -214,7 +255,7 @@ export function parseWebhook(body: unknown): ParsedWebhook {
  * "send and publish unique codes", a promotion tier means "notify about promotion", and neither
  * means "send plain message".
  */
-export function classifyDistribution(data: Pick<SegmentEnteredData, 'voucher' | 'promotion_tier'>): DistributionKind {
+export function classifyDistribution(data: Pick<AcceptanceData, 'voucher' | 'promotion_tier'>): DistributionKind {
   if (data.voucher?.code) return 'unique_code';
   if (data.promotion_tier) return 'promotion';
   return 'plain_message';
@@ -224,7 +265,7 @@ export function classifyDistribution(data: Pick<SegmentEnteredData, 'voucher' | 
  * The distribution (`distr_…`) that sent this webhook, when the sender is a distribution; used to
  * correlate logs and choose templates. Unique-code send-outs also name it in the publication.
  */
-export function distributionIdOf(webhook: Pick<SegmentEnteredWebhook, 'source' | 'data'>): string | undefined {
+export function distributionIdOf(webhook: Pick<SegmentEnteredWebhook<AcceptanceData>, 'source' | 'data'>): string | undefined {
   if (webhook.source.object === 'distribution' && webhook.source.id) return webhook.source.id;
   return webhook.data.publication?.metadata?.distribution_id ?? webhook.source.id ?? undefined;
 }
