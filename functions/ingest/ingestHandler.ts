@@ -89,8 +89,8 @@ export function createIngestHandler(env: Environment, options: IngestHandlerOpti
         // DEBUG, not INFO: an accepted send-out is already on record three times (API Gateway's
         // access log line, the WebhookAccepted metric, the worker's "Send-out delivered" line with
         // the same ids), and one more line per webhook was the largest cost of a 202 after SQS
-        // itself: its write alone is ~4 % of the request (BENCHMARKS.md) and it adds a third to
-        // the pipeline's log volume.
+        // itself: 4-9 % of a 202 in the benchmarks (BENCHMARKS.md), and a third more log volume for
+        // the pipeline to pay for.
         if (!logsAcceptedWebhooks) return;
         logger.addContext(context);
         logger.debug('Webhook accepted', { ...identityAttributes(outcome), kind: outcome.kind });

@@ -175,6 +175,10 @@ export const segmentEnteredDataSchema = jsonObject({
 });
 
 export type SegmentEnteredData = v.InferOutput<typeof segmentEnteredDataSchema>;
+export type Customer = SegmentEnteredData['customer'];
+export type Voucher = NonNullable<SegmentEnteredData['voucher']>;
+export type VoucherDiscount = NonNullable<Voucher['discount']>;
+export type PromotionTier = NonNullable<SegmentEnteredData['promotion_tier']>;
 
 /**
  * The ingest's view of the same `data`: every check of segmentEnteredDataSchema that can fail (a
@@ -194,10 +198,6 @@ const acceptanceDataSchema = jsonObject({
 });
 
 export type AcceptanceData = v.InferOutput<typeof acceptanceDataSchema>;
-export type Customer = SegmentEnteredData['customer'];
-export type Voucher = NonNullable<SegmentEnteredData['voucher']>;
-export type VoucherDiscount = NonNullable<Voucher['discount']>;
-export type PromotionTier = NonNullable<SegmentEnteredData['promotion_tier']>;
 
 /** A validated `customer.segment.entered` webhook: the envelope with its `data` typed. */
 export type SegmentEnteredWebhook<TData extends Record<string, unknown> = SegmentEnteredData> = WebhookEnvelope & { data: TData };
