@@ -117,9 +117,13 @@ if (config.tls) {
   stops.push(async () => rmSync(directory, { recursive: true, force: true }));
   caFile = join(directory, 'cert.pem');
   const keyFile = join(directory, 'key.pem');
-  // prettier-ignore
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyFile, '-out', caFile], { stdio: 'ignore' });
+  try {
+    // prettier-ignore
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyFile, '-out', caFile], { stdio: 'ignore' });
+  } catch (error) {
+    throw new Error('The HTTPS stand-ins need the openssl command to make their certificate (Debian: apt install openssl)', { cause: error });
+  }
   const tlsOptions = { key: readFileSync(keyFile), cert: readFileSync(caFile) };
   /** An HTTPS endpoint for a plain HTTP one: TLS terminated here, bytes piped to the loopback port. */
   const terminateTls = async (plainEndpoint: string): Promise<string> => {
