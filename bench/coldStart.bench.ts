@@ -214,7 +214,7 @@ const likeForLikeTable = markdownTable(
     return [
       modeName,
       formatRatio(pairedRatio(ours, byVariant[FLOOR_WITH_ALIASES]!.map((r) => r.firstResponseMs))),
-      formatRatio(pairedRatio(ours, byVariant.floor!.map((r) => r.firstResponseMs))),
+      formatRatio(data[modeName].ours!.firstResponseRatio),
     ];
   }),
 );

@@ -1,8 +1,8 @@
-import { createServer, type Server, type Socket } from 'node:net';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { QueueUnavailableError } from '../functions/ingest/errors.ts';
 import { escapeCharactersSqsRefuses, sqsWebhookQueue } from '../functions/ingest/webhookQueue.ts';
 import { LOCAL_ACCOUNT_ID, localAwsClientConfig } from '../local/localAws.ts';
+import { type ScriptedHttpServer, startScriptedHttpServer } from './support/scriptedHttpServer.ts';
 
 describe('escapeCharactersSqsRefuses', () => {
   test('leaves a body SQS accepts exactly as it is', () => {
@@ -19,33 +19,20 @@ describe('escapeCharactersSqsRefuses', () => {
 });
 
 describe('the enqueue deadline', () => {
-  // An endpoint that accepts connections and reads requests but never answers: only the deadline
-  // can end a SendMessage to it (the client's own timeouts are 1 s to connect, 2.5 s per attempt).
-  let stalled: Server;
-  const sockets = new Set<Socket>();
-  let connections = 0;
-  let endpoint: string;
+  // An endpoint that reads requests but never answers them: only the deadline can end a
+  // SendMessage to it (the client's own timeouts are 1 s to connect, 2.5 s per attempt).
+  let stalled: ScriptedHttpServer;
 
   beforeAll(async () => {
-    stalled = createServer((socket) => {
-      connections++;
-      sockets.add(socket);
-      socket.on('data', () => undefined);
-      socket.on('close', () => sockets.delete(socket));
-    });
-    await new Promise<void>((resolve) => stalled.listen(0, '127.0.0.1', resolve));
-    const address = stalled.address() as { port: number };
-    endpoint = `http://127.0.0.1:${address.port}`;
+    stalled = await startScriptedHttpServer();
+    stalled.hold();
   });
 
-  afterAll(async () => {
-    for (const socket of sockets) socket.destroy();
-    await new Promise<void>((resolve) => stalled.close(() => resolve()));
-  });
+  afterAll(() => stalled.stop());
 
   test('ends a SendMessage that gets no answer, retries included, with a QueueUnavailableError', async () => {
-    const client = new SQSClient({ ...localAwsClientConfig(), endpoint, maxAttempts: 3, requestHandler: { requestTimeout: 2500 } });
-    const queue = sqsWebhookQueue({ queueUrl: `${endpoint}/${LOCAL_ACCOUNT_ID}/stalled`, timeoutMs: 300, client });
+    const client = new SQSClient({ ...localAwsClientConfig(), endpoint: stalled.url, maxAttempts: 3, requestHandler: { requestTimeout: 2500 } });
+    const queue = sqsWebhookQueue({ queueUrl: `${stalled.url}/${LOCAL_ACCOUNT_ID}/stalled`, timeoutMs: 300, client });
     const started = performance.now();
     const failure = await queue
       .enqueue({ body: '{}', envelopeId: 'whs_1', eventId: 'evcus_1', kind: 'plain_message', distributionId: undefined })
@@ -65,8 +52,8 @@ describe('the enqueue deadline', () => {
     expect(elapsedMs).toBeGreaterThanOrEqual(250);
     expect(elapsedMs).toBeLessThan(2000);
     // The request really reached the endpoint, and the abort closed its connection.
-    expect(connections).toBeGreaterThanOrEqual(1);
-    for (let waited = 0; sockets.size > 0 && waited < 2000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(sockets.size).toBe(0);
+    expect(stalled.requests.length).toBeGreaterThanOrEqual(1);
+    for (let waited = 0; stalled.held > 0 && waited < 2000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(stalled.held).toBe(0);
   });
 });

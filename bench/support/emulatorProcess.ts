@@ -51,16 +51,18 @@ export interface EmulatorEndpoints {
 const config = JSON.parse(process.env.BENCH_EMULATORS ?? '{}') as EmulatorConfig;
 const stops: (() => Promise<unknown>)[] = [];
 
-/** Listens on a free loopback port and registers the server to be closed at the end. */
-async function listenOnLoopback(server: Server): Promise<void> {
+/** Listens on a free loopback port, registers the server to be closed at the end, and returns the port. */
+async function listenOnLoopback(server: Server | TlsServer): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   stops.push(
     () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
-        server.closeAllConnections();
+        // An HTTP server can drop its idle keep-alive connections; a TLS terminator's end with the parent's.
+        if ('closeAllConnections' in server) server.closeAllConnections();
       }),
   );
+  return (server.address() as AddressInfo).port;
 }
 
 let sqs: LocalSqs | undefined;
@@ -136,9 +138,7 @@ if (config.tls) {
       client.on('error', () => upstream.destroy());
       upstream.on('error', () => client.destroy());
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    return `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return `https://127.0.0.1:${await listenOnLoopback(server)}`;
   };
   if (sqsEndpoint) sqsEndpoint = await terminateTls(sqsEndpoint);
   if (secretsManager) secretsManager = await terminateTls(secretsManager);

@@ -32,7 +32,8 @@ export async function startEmulators(config: EmulatorConfig): Promise<Emulators>
     });
   });
   child.removeAllListeners('exit');
-  const queueUrl = (name: string) => `${endpoints.sqs}/${LOCAL_ACCOUNT_ID}/${name}`;
+  const queueUrlAt = (endpoint: string | undefined, name: string) => `${endpoint}/${LOCAL_ACCOUNT_ID}/${name}`;
+  const queueUrl = (name: string) => queueUrlAt(endpoints.sqs, name);
   const adminEndpoint = endpoints.sqsPlain ?? endpoints.sqs;
   const admin = adminEndpoint ? new SQSClient({ ...localAwsClientConfig(), endpoint: adminEndpoint }) : undefined;
   return {
@@ -43,7 +44,7 @@ export async function startEmulators(config: EmulatorConfig): Promise<Emulators>
       ...(endpoints.secretsManager ? { AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.secretsManager } : {}),
     },
     async purge(name) {
-      await admin?.send(new PurgeQueueCommand({ QueueUrl: `${adminEndpoint}/${LOCAL_ACCOUNT_ID}/${name}` }));
+      await admin?.send(new PurgeQueueCommand({ QueueUrl: queueUrlAt(adminEndpoint, name) }));
     },
     cpuUsage: () =>
       new Promise((resolve) => {

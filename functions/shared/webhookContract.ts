@@ -95,12 +95,11 @@ export type WebhookEnvelope = v.InferOutput<typeof webhookEnvelopeSchema>;
 // ---------------------------------------------------------------------------------------------
 // `data` of customer.segment.entered: customer and segment always; the rest by distribution purpose.
 
-/** What identifies a customer and a segment: the only fields of `data` whose absence is an error. */
-const customerIdentity = { id: requiredId } as const;
-const segmentIdentity = { id: requiredId } as const;
+/** What identifies a customer or a segment: the only fields of `data` whose absence is an error. */
+const identifiedById = { id: requiredId } as const;
 
 const customerSchema = jsonObject({
-  ...customerIdentity,
+  ...identifiedById,
   source_id: optionalString,
   name: optionalString,
   email: optionalString,
@@ -109,7 +108,7 @@ const customerSchema = jsonObject({
 });
 
 const segmentSchema = jsonObject({
-  ...segmentIdentity,
+  ...identifiedById,
   name: optionalString,
 });
 
@@ -190,8 +189,8 @@ export type PromotionTier = NonNullable<SegmentEnteredData['promotion_tier']>;
  * worker parses the body with the full contract before it uses any of them.
  */
 const acceptanceDataSchema = jsonObject({
-  customer: jsonObject(customerIdentity),
-  segment: jsonObject(segmentIdentity),
+  customer: jsonObject(identifiedById),
+  segment: jsonObject(identifiedById),
   voucher: lenient(jsonObject(voucherCode)),
   publication: lenient(jsonObject({ metadata: lenient(jsonObject(publicationDistributionId)) })),
   promotion_tier: lenient(jsonObject({})),
