@@ -18,7 +18,8 @@ import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import middy from '@middy/core';
 import { createIngestHandler } from '../functions/ingest/ingestHandler.ts';
-import { firstJsonWhitespace, removeJsonWhitespace } from '../functions/ingest/removeJsonWhitespace.ts';
+import { firstJsonWhitespace, firstJsonWhitespaceByteByByte, removeJsonWhitespace } from '../functions/ingest/removeJsonWhitespace.ts';
+import { loadSimdScanner, simdScanArea } from '../functions/ingest/simdWhitespaceScan.ts';
 import { hmacSha256 } from '../functions/shared/hmacSha256.ts';
 import { createBoundedSqsClient } from '../functions/ingest/webhookQueue.ts';
 import { lambdaContext } from '../local/lambdaEvents.ts';
@@ -176,11 +177,18 @@ for (let round = 0; round < ROUNDS; round++) {
 // The parts of the signature check the spec requires, each timed alone: the arithmetic behind the
 // 401 targets. Interleaved like the builds, medians of rounds.
 
+loadSimdScanner();
+const compactInScanArea = (() => {
+  const area = simdScanArea() as Buffer;
+  return area.subarray(0, area.write(compact, 0, 'utf8'));
+})();
 const componentBodies = { pretty: Buffer.from(pretty), compact: Buffer.from(compact) };
 const COMPONENTS: Record<string, () => unknown> = {
   'HMAC-SHA256 of the 6 KB pretty body': () => hmacSha256(componentBodies.pretty, SECRET),
   'HMAC-SHA256 of the 4 KB compact body': () => hmacSha256(componentBodies.compact, SECRET),
-  'scan of the compact body for whitespace outside strings (none found)': () => firstJsonWhitespace(componentBodies.compact),
+  'scan of the compact body for whitespace outside strings (none found), SIMD, as the ingest runs it': () =>
+    firstJsonWhitespace(compactInScanArea),
+  'the same scan, byte by byte (the plain loop)': () => firstJsonWhitespaceByteByByte(componentBodies.compact),
   'compaction of the pretty body (copy without whitespace)': () => removeJsonWhitespace(componentBodies.pretty),
   'Middy around an empty async handler': (() => {
     const empty = middy(async () => ({ statusCode: 401 }), { timeoutEarlyInMillis: 0 });

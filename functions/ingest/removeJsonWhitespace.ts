@@ -1,3 +1,5 @@
+import { simdFirstJsonWhitespace } from './simdWhitespaceScan.ts';
+
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
@@ -7,10 +9,18 @@ const isJsonWhitespace = (byte: number): boolean => byte === 0x20 || byte === 0x
 /**
  * Where the first JSON whitespace byte outside string literals is, or -1 when there is none (the
  * body is already compact). Runs for every request whose raw signature did not match, so it sits on
- * the path of every forged request: a plain byte loop, with an inner loop per string literal
- * (measured 2× faster than one loop with an in-string flag), and no allocation.
+ * the path of every forged request: bytes in the SIMD scanner's memory are scanned there
+ * (simdWhitespaceScan.ts), any others by the plain loop below.
  */
-export function firstJsonWhitespace(body: Uint8Array): number {
+export const firstJsonWhitespace = (body: Uint8Array): number =>
+  simdFirstJsonWhitespace(body) ?? firstJsonWhitespaceByteByByte(body);
+
+/**
+ * firstJsonWhitespace as a plain byte loop, with an inner loop per string literal (measured 2×
+ * faster than one loop with an in-string flag), and no allocation. Also the reference the SIMD
+ * scanner is tested against.
+ */
+export function firstJsonWhitespaceByteByByte(body: Uint8Array): number {
   const length = body.length;
   let index = 0;
   while (index < length) {

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { hmacSha256, hmacSha256Hex } from '../shared/hmacSha256.ts';
 import { firstJsonWhitespace, removeJsonWhitespace, removeJsonWhitespaceInPlace } from './removeJsonWhitespace.ts';
+import { loadSimdScanner, SCAN_AREA_BYTES, simdScanArea } from './simdWhitespaceScan.ts';
 
 /** Voucherify sends a lowercase hex HMAC-SHA256: exactly 64 hex digits, 32 bytes. */
 const SIGNATURE_HEX_LENGTH = 64;
@@ -53,6 +54,8 @@ export function matchesSignature(body: string | Buffer, expected: Buffer, secret
   const owned = typeof body === 'string';
   const bytes = owned ? utf8Bytes(body) : body;
   if (matchesAnySecret(bytes, expected, secrets)) return true;
+  // From the next request on, text bodies are written where the SIMD scan can read them.
+  loadSimdScanner();
   const first = firstJsonWhitespace(bytes);
   if (first < 0) return false;
   const compact = owned ? removeJsonWhitespaceInPlace(bytes, first) : removeJsonWhitespace(bytes);
@@ -70,16 +73,16 @@ function matchesAnySecret(body: Buffer, expected: Buffer, secrets: readonly stri
 
 /**
  * The UTF-8 bytes of a text body, written into one buffer reused by every check (the check is
- * synchronous, so no two requests share it at once). A flood of forged requests then produces no
+ * synchronous, so no two requests share it at once): the SIMD scanner's scan area once it is
+ * loaded, a buffer of the same size until then. A flood of forged requests then produces no
  * garbage here. Bodies too large for it get their own buffer.
  */
-const SCRATCH_BYTES = 64 * 1024;
-let scratch: Buffer | undefined;
+let scratchBeforeSimd: Buffer | undefined;
 
 function utf8Bytes(text: string): Buffer {
   // UTF-8 needs at most 3 bytes per UTF-16 code unit, so a text this short always fits whole.
-  if (text.length * 3 <= SCRATCH_BYTES) {
-    scratch ??= Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+  if (text.length * 3 <= SCAN_AREA_BYTES) {
+    const scratch = simdScanArea() ?? (scratchBeforeSimd ??= Buffer.allocUnsafeSlow(SCAN_AREA_BYTES));
     return scratch.subarray(0, scratch.write(text, 0, 'utf8'));
   }
   return Buffer.from(text, 'utf8');
