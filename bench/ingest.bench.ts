@@ -18,8 +18,13 @@ import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import middy from '@middy/core';
 import { createIngestHandler } from '../functions/ingest/ingestHandler.ts';
-import { firstJsonWhitespace, firstJsonWhitespaceByteByByte, removeJsonWhitespace } from '../functions/ingest/removeJsonWhitespace.ts';
-import { loadSimdScanner, simdScanArea } from '../functions/ingest/simdWhitespaceScan.ts';
+import {
+  firstJsonWhitespace,
+  firstJsonWhitespaceByteByByte,
+  removeJsonWhitespace,
+  removeJsonWhitespaceInPlace,
+} from '../functions/ingest/removeJsonWhitespace.ts';
+import { loadSimdScanner, simdScanArea } from '../functions/ingest/simdJsonWhitespace.ts';
 import { hmacSha256 } from '../functions/shared/hmacSha256.ts';
 import { createBoundedSqsClient } from '../functions/ingest/webhookQueue.ts';
 import { lambdaContext } from '../local/lambdaEvents.ts';
@@ -189,7 +194,11 @@ const COMPONENTS: Record<string, () => unknown> = {
   'scan of the compact body for whitespace outside strings (none found), SIMD, as the ingest runs it': () =>
     firstJsonWhitespace(compactInScanArea),
   'the same scan, byte by byte (the plain loop)': () => firstJsonWhitespaceByteByByte(componentBodies.compact),
-  'compaction of the pretty body (copy without whitespace)': () => removeJsonWhitespace(componentBodies.pretty),
+  'compaction of the pretty body in place, SIMD, as the ingest runs it (includes writing the body into the scan area)': () => {
+    const area = simdScanArea() as Buffer;
+    return removeJsonWhitespaceInPlace(area.subarray(0, area.write(pretty, 0, 'utf8')));
+  },
+  'the same compaction, byte by byte, into a new buffer (the plain loop)': () => removeJsonWhitespace(componentBodies.pretty),
   'Middy around an empty async handler': (() => {
     const empty = middy(async () => ({ statusCode: 401 }), { timeoutEarlyInMillis: 0 });
     return () => empty({}, context);

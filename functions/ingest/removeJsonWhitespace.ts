@@ -1,4 +1,4 @@
-import { simdFirstJsonWhitespace } from './simdWhitespaceScan.ts';
+import { simdFirstJsonWhitespace, simdRemoveJsonWhitespaceInPlace } from './simdJsonWhitespace.ts';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -10,7 +10,7 @@ const isJsonWhitespace = (byte: number): boolean => byte === 0x20 || byte === 0x
  * Where the first JSON whitespace byte outside string literals is, or -1 when there is none (the
  * body is already compact). Runs for every request whose raw signature did not match, so it sits on
  * the path of every forged request: bytes in the SIMD scanner's memory are scanned there
- * (simdWhitespaceScan.ts), any others by the plain loop below.
+ * (simdJsonWhitespace.ts), any others by the plain loop below.
  */
 export const firstJsonWhitespace = (body: Uint8Array): number =>
   simdFirstJsonWhitespace(body) ?? firstJsonWhitespaceByteByByte(body);
@@ -68,8 +68,16 @@ export function removeJsonWhitespace(body: Buffer): Buffer {
  * removeJsonWhitespace for a buffer the caller owns and will not use again (the signature check's
  * own copy of a text body): compacts it in place, with no allocation. Safe because the compact form
  * is never longer than what has been read: each byte is written at or before where it was read.
+ * Bytes in the SIMD scanner's memory are compacted there (simdJsonWhitespace.ts).
  */
 export function removeJsonWhitespaceInPlace(body: Buffer, first: number = firstJsonWhitespace(body)): Buffer {
+  if (first < 0) return body;
+  return simdRemoveJsonWhitespaceInPlace(body) ?? compactInto(body, body, first);
+}
+
+/** removeJsonWhitespaceInPlace as a plain byte loop: the reference the SIMD compaction is tested against. */
+export function removeJsonWhitespaceInPlaceByteByByte(body: Buffer): Buffer {
+  const first = firstJsonWhitespaceByteByByte(body);
   return first < 0 ? body : compactInto(body, body, first);
 }
 

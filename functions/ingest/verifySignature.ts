@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { hmacSha256, hmacSha256Hex } from '../shared/hmacSha256.ts';
 import { firstJsonWhitespace, removeJsonWhitespace, removeJsonWhitespaceInPlace } from './removeJsonWhitespace.ts';
-import { loadSimdScanner, SCAN_AREA_BYTES, simdScanArea } from './simdWhitespaceScan.ts';
+import { loadSimdScanner, SCAN_AREA_BYTES, simdScanArea } from './simdJsonWhitespace.ts';
 
 /** Voucherify sends a lowercase hex HMAC-SHA256: exactly 64 hex digits, 32 bytes. */
 const SIGNATURE_HEX_LENGTH = 64;

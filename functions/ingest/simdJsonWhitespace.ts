@@ -1,14 +1,15 @@
-import { FIRST_JSON_WHITESPACE_WASM } from './firstJsonWhitespaceWasm.ts';
+import { JSON_WHITESPACE_WASM } from './jsonWhitespaceWasm.ts';
 
 /**
- * The WebAssembly SIMD version of firstJsonWhitespace (firstJsonWhitespace.wat): 64 bytes a step
- * instead of one, ≈ 5× faster on a compact 4 KB body. That scan is on the path of every forged
- * request (it decides whether a second HMAC is needed), where it cost a third as much as the one
- * HMAC the benchmark's floor computes (BENCHMARKS.md §1).
+ * The WebAssembly SIMD versions of firstJsonWhitespace and removeJsonWhitespaceInPlace
+ * (jsonWhitespace.wat): 64 bytes a step instead of one. The scan is on the path of every forged
+ * request (it decides whether a second HMAC is needed), where the plain loop cost a third as much
+ * as the one HMAC the benchmark's floor computes; the compaction, on the path of every body that
+ * is not compact, cost more than an HMAC (BENCHMARKS.md §1).
  *
- * WebAssembly reads only its own memory, so the bytes to scan must be written there: the module's
- * first page is the *scan area*, a 64 KiB buffer the signature check uses as its scratch space for
- * a text body's UTF-8 bytes. Bytes anywhere else are scanned by the plain loop.
+ * WebAssembly reads only its own memory, so the bytes must be written there: the module's first
+ * page is the *scan area*, a 64 KiB buffer the signature check uses as its scratch space for a
+ * text body's UTF-8 bytes. Bytes anywhere else are handled by the plain loops.
  *
  * Compiling the module costs 1-2 ms, so it is loaded on first need (the first body whose raw
  * signature did not match), not on the cold start of a function whose webhooks arrive compact and
@@ -30,6 +31,8 @@ interface ScannerExports {
   readonly memory: { readonly buffer: ArrayBuffer };
   /** The offset from `start` of the first whitespace byte outside strings, or -1. */
   firstJsonWhitespace(start: number, length: number): number;
+  /** Removes the whitespace outside strings in place; returns the new length. */
+  removeJsonWhitespace(start: number, length: number): number;
 }
 
 let scanner: ScannerExports | undefined;
@@ -39,7 +42,7 @@ let scanArea: Buffer | undefined;
 
 export function loadSimdScanner(): void {
   if (scanner) return;
-  const module = new Module(Buffer.from(FIRST_JSON_WHITESPACE_WASM, 'base64'));
+  const module = new Module(Buffer.from(JSON_WHITESPACE_WASM, 'base64'));
   scanner = new Instance(module).exports as ScannerExports;
   memoryBuffer = scanner.memory.buffer;
   scanArea = Buffer.from(scanner.memory.buffer, 0, SCAN_AREA_BYTES);
@@ -52,4 +55,10 @@ export const simdScanArea = (): Buffer | undefined => scanArea;
 export function simdFirstJsonWhitespace(bytes: Uint8Array): number | undefined {
   if (bytes.buffer !== memoryBuffer || scanner === undefined) return undefined;
   return scanner.firstJsonWhitespace(bytes.byteOffset, bytes.length);
+}
+
+/** removeJsonWhitespaceInPlace of bytes in the scan area; undefined for bytes anywhere else. */
+export function simdRemoveJsonWhitespaceInPlace(bytes: Buffer): Buffer | undefined {
+  if (bytes.buffer !== memoryBuffer || scanner === undefined) return undefined;
+  return bytes.subarray(0, scanner.removeJsonWhitespace(bytes.byteOffset, bytes.length));
 }
