@@ -22,7 +22,8 @@ export async function assembleJsonWhitespaceModule(): Promise<Uint8Array> {
   const module = wabt.parseWat(WAT_SOURCE, readFileSync(WAT_SOURCE, 'utf8'), { simd: true });
   try {
     module.validate();
-    return Uint8Array.from(module.toBinary({}).buffer);
+    // With the function names, so CPU profiles name them instead of showing wasm-function[n].
+    return Uint8Array.from(module.toBinary({ write_debug_names: true }).buffer);
   } finally {
     module.destroy();
   }

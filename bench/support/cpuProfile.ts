@@ -34,6 +34,8 @@ export function defaultCategory(url: string, functionName: string): string {
   if (functionName === '(idle)') return 'idle (waiting on I/O)';
   if (functionName === '(program)' || functionName === '(root)') return 'V8/native (program)';
   if (url.includes('/functions/ingest/')) return 'ours: functions/ingest';
+  // The only WebAssembly either function runs: functions/ingest/jsonWhitespace.wat.
+  if (url.startsWith('wasm://')) return 'ours: functions/ingest (WebAssembly SIMD)';
   if (url.includes('/functions/distribute/')) return 'ours: functions/distribute';
   if (url.includes('/functions/shared/')) return 'ours: functions/shared';
   if (url.includes('/node_modules/valibot/')) return 'valibot';

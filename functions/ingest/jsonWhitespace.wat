@@ -43,7 +43,7 @@
 
   ;; The offset (from $start) of the first whitespace byte outside string literals in the $length
   ;; bytes at $start, or -1 when there is none. The same answer as the plain loop for any bytes.
-  (func (export "firstJsonWhitespace") (param $start i32) (param $length i32) (result i32)
+  (func $firstJsonWhitespace (export "firstJsonWhitespace") (param $start i32) (param $length i32) (result i32)
     (local $block i32) (local $end i32) (local $stop i32) (local $at i32) (local $byte i32)
     (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
     (local $quotes i64) (local $backslashes i64) (local $whitespace i64) (local $valid i64)
@@ -151,7 +151,7 @@
   ;; each 8 bytes are packed by a table-driven i8x16.swizzle and stored at the write position.
   ;; Writing in place is safe: the write position never passes the byte being read, and a store
   ;; (8 bytes, or a whole block already loaded) ends at or before the end of what has been read.
-  (func (export "removeJsonWhitespace") (param $start i32) (param $length i32) (result i32)
+  (func $removeJsonWhitespace (export "removeJsonWhitespace") (param $start i32) (param $length i32) (result i32)
     (local $block i32) (local $end i32) (local $out i32) (local $stop i32) (local $at i32) (local $byte i32)
     (local $chunk i32) (local $bits i32)
     (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
