@@ -61,6 +61,9 @@ describe('verifySignature', () => {
     ['62 hex digits then garbage', 'a'.repeat(62) + 'zz'],
     ['a single bad digit in the middle', 'a'.repeat(31) + 'g' + 'a'.repeat(32)],
     ['64 non-ASCII characters', 'é'.repeat(64)],
+    // Node's hex decoder reads only the low byte of each UTF-16 unit: these would decode as "a3", "0a", "aa".
+    ['a fullwidth letter in place of a hex digit', 'ａ3' + 'a'.repeat(62)],
+    ['characters whose low byte is a hex digit', '\u0130a\u0161a' + 'a'.repeat(60)],
     ['a sha256= prefix', 'sha256=' + 'a'.repeat(64)],
     ['surrounding whitespace', ' ' + 'a'.repeat(64)],
     ['two signatures', 'a'.repeat(64) + ',' + 'b'.repeat(64)],
@@ -68,6 +71,14 @@ describe('verifySignature', () => {
   ])('refuses a malformed header: %s', (_case, header) => {
     expect(verifySignature(bytes('{}'), header, ['k'])).toBe('malformed');
     expect(decodeSignature(header)).toBeUndefined();
+  });
+
+  test('refuses the right MAC spelled with characters that only look like hex to the decoder', () => {
+    const signature = signatureFor('{}', 'k');
+    expect(verifySignature(bytes('{}'), signature, ['k'])).toBe('valid');
+    const lookalike = String.fromCharCode(0xff00 | signature.charCodeAt(0)) + signature.slice(1);
+    expect(Buffer.from(lookalike, 'hex').equals(Buffer.from(signature, 'hex'))).toBe(true);
+    expect(verifySignature(bytes('{}'), lookalike, ['k'])).toBe('malformed');
   });
 
   test('accepts the same MAC written in uppercase hex', () => {

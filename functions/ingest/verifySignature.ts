@@ -9,11 +9,14 @@ const SIGNATURE_BYTES = 32;
 
 /**
  * The MAC a signature header carries, or undefined when the header is not exactly 64 hex digits
- * (either case). Decoding is the check: Node's hex decoder stops at the first pair that is not hex,
- * so only a header made entirely of hex digits yields all 32 bytes; no pattern is run first.
+ * (either case). Decoding is most of the check: Node's hex decoder stops at the first pair that is
+ * not hex, so only a header made of hex digits yields all 32 bytes. But the decoder reads only the
+ * low byte of each UTF-16 unit ('ａ', U+FF41, decodes as 'A'), so the header must also be ASCII:
+ * 64 units that encode to 64 UTF-8 bytes.
  */
 export function decodeSignature(header: string | undefined): Buffer | undefined {
   if (header === undefined || header.length !== SIGNATURE_HEX_LENGTH) return undefined;
+  if (Buffer.byteLength(header, 'utf8') !== SIGNATURE_HEX_LENGTH) return undefined;
   const mac = Buffer.from(header, 'hex');
   return mac.length === SIGNATURE_BYTES ? mac : undefined;
 }
