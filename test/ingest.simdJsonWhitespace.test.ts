@@ -8,6 +8,7 @@ import {
   removeJsonWhitespaceInPlaceByteByByte,
 } from '../functions/ingest/removeJsonWhitespace.ts';
 import {
+  instantiateJsonWhitespaceModule,
   loadSimdScanner,
   SCAN_AREA_BYTES,
   simdFirstJsonWhitespace,
@@ -222,6 +223,12 @@ describe('simdRemoveJsonWhitespaceInPlace', () => {
       { numRuns: 500 },
     );
   });
+});
+
+test('a module this runtime cannot compile is reported, not thrown: the plain loops carry on', () => {
+  // What a runtime without WebAssembly SIMD would answer for the real module.
+  expect(instantiateJsonWhitespaceModule(Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 0x02, 0x00, 0x00, 0x00]))).toBeUndefined();
+  expect(instantiateJsonWhitespaceModule(Buffer.from(JSON_WHITESPACE_WASM, 'base64'))).toBeDefined();
 });
 
 test('jsonWhitespaceWasm.ts is what `npm run wasm` assembles from jsonWhitespace.wat', async () => {

@@ -35,15 +35,30 @@ interface ScannerExports {
   removeJsonWhitespace(start: number, length: number): number;
 }
 
+/** The module's exports, or undefined when this runtime cannot compile it (no WebAssembly SIMD). */
+export function instantiateJsonWhitespaceModule(bytes: Uint8Array): ScannerExports | undefined {
+  try {
+    return new Instance(new Module(bytes)).exports as ScannerExports;
+  } catch {
+    return undefined;
+  }
+}
+
+let loadAttempted = false;
 let scanner: ScannerExports | undefined;
 // The memory never grows (its maximum is its initial size), so its ArrayBuffer never changes.
 let memoryBuffer: ArrayBuffer | undefined;
 let scanArea: Buffer | undefined;
 
+/**
+ * Compiles and instantiates the module, once. Were that to fail, the plain loops go on doing the
+ * work: a runtime without WebAssembly SIMD is slower, never wrong, and never refuses a request.
+ */
 export function loadSimdScanner(): void {
-  if (scanner) return;
-  const module = new Module(Buffer.from(JSON_WHITESPACE_WASM, 'base64'));
-  scanner = new Instance(module).exports as ScannerExports;
+  if (loadAttempted) return;
+  loadAttempted = true;
+  scanner = instantiateJsonWhitespaceModule(Buffer.from(JSON_WHITESPACE_WASM, 'base64'));
+  if (!scanner) return;
   memoryBuffer = scanner.memory.buffer;
   scanArea = Buffer.from(scanner.memory.buffer, 0, SCAN_AREA_BYTES);
 }
