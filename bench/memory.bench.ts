@@ -34,7 +34,8 @@ const HOST = join(PROJECT_ROOT, 'bench', 'coldStart', 'lambdaHost.mjs');
 const FIXTURES = join(PROJECT_ROOT, 'test/fixtures/voucherify');
 const MAX_BODY_BYTES = 256 * 1024;
 
-const emulators = await startEmulators({ queues: [{ name: DLQ }, { name: QUEUE }], tableName: TABLE, ses: true });
+// Over HTTPS, as on AWS: the TLS client and its buffers are part of what a function holds in memory.
+const emulators = await startEmulators({ queues: [{ name: DLQ }, { name: QUEUE }], tableName: TABLE, ses: true, tls: true });
 const ingest = productionFunction('IngestFunction');
 const distribute = productionFunction('DistributeFunction');
 
@@ -81,7 +82,7 @@ async function startFunction(bundleFile: string, env: NodeJS.ProcessEnv, memoryM
 }
 
 function functionEnvironment(variables: Readonly<Record<string, string | undefined>>, extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, ...emulators.environment };
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, ...emulators.environment, NODE_EXTRA_CA_CERTS: emulators.caFile };
   for (const [name, value] of Object.entries(variables)) if (value !== undefined && value !== '') env[name] = value;
   return { ...env, ...extra };
 }

@@ -27,10 +27,11 @@ export interface EmulatorConfig {
    */
   readonly secretString?: string;
   /**
-   * Serve SQS and Secrets Manager over HTTPS, as AWS does (a TLS terminator in front of each, with a
-   * throwaway self-signed certificate for 127.0.0.1 made by openssl). For the cold-start benchmark:
-   * over plain HTTP the SDK imports `node:http` on the first request, which costs tens of
-   * milliseconds here and never happens against AWS's HTTPS endpoints.
+   * Serve the AWS stand-ins (SQS, Secrets Manager, DynamoDB, SES) over HTTPS, as AWS does (a TLS
+   * terminator in front of each, with a throwaway self-signed certificate for 127.0.0.1 made by
+   * openssl). Over plain HTTP the SDK imports `node:http` on the first request, which costs tens of
+   * milliseconds here and never happens against AWS's HTTPS endpoints, and a function's memory
+   * would not include the TLS client it runs with on AWS. The HTTP receiver stays plain.
    */
   readonly tls?: boolean;
 }
@@ -113,6 +114,8 @@ if (config.secretString !== undefined) {
 
 let secretsManager = secrets ? `http://127.0.0.1:${(secrets.address() as AddressInfo).port}` : undefined;
 let sqsEndpoint = sqs?.endpoint;
+let dynamodbEndpoint = dynamo?.endpoint;
+let sesEndpoint = ses?.endpoint;
 let caFile: string | undefined;
 if (config.tls) {
   const directory = mkdtempSync(join(tmpdir(), 'bench-tls-'));
@@ -142,6 +145,8 @@ if (config.tls) {
   };
   if (sqsEndpoint) sqsEndpoint = await terminateTls(sqsEndpoint);
   if (secretsManager) secretsManager = await terminateTls(secretsManager);
+  if (dynamodbEndpoint) dynamodbEndpoint = await terminateTls(dynamodbEndpoint);
+  if (sesEndpoint) sesEndpoint = await terminateTls(sesEndpoint);
 }
 
 const endpoints: EmulatorEndpoints = {
@@ -149,8 +154,8 @@ const endpoints: EmulatorEndpoints = {
   ...(sqsEndpoint ? { sqs: sqsEndpoint } : {}),
   ...(config.tls && sqs ? { sqsPlain: sqs.endpoint } : {}),
   ...(caFile ? { caFile } : {}),
-  ...(dynamo ? { dynamodb: dynamo.endpoint } : {}),
-  ...(ses ? { sesv2: ses.endpoint } : {}),
+  ...(dynamodbEndpoint ? { dynamodb: dynamodbEndpoint } : {}),
+  ...(sesEndpoint ? { sesv2: sesEndpoint } : {}),
   ...(receiver ? { receiverUrl: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks` } : {}),
   ...(secretsManager ? { secretsManager } : {}),
 };
