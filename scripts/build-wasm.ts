@@ -1,10 +1,10 @@
 /**
  * npm run wasm
  *
- * Assembles functions/ingest/jsonWhitespace.wat (WebAssembly text, the source) into the
- * module's bytes and writes them, base64, into functions/ingest/jsonWhitespaceWasm.ts: a plain
- * TypeScript constant, so the tests, `npm start` and the esbuild bundles load it like any other
- * module, with no file to copy next to a bundle. test/ingest.simdJsonWhitespace.test.ts assembles the source
+ * Assembles functions/ingest/jsonWhitespace.wat (WebAssembly text, the source) into the module's
+ * bytes and writes them, base64, into functions/ingest/jsonWhitespaceWasm.ts: a plain TypeScript
+ * constant, so the tests, `npm start` and the esbuild bundles load it like any other module, with
+ * no file to copy next to a bundle. test/ingest.simdJsonWhitespace.test.ts assembles the source
  * again and fails when the committed constant is stale.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
