@@ -12,6 +12,9 @@
 ;; Memory: two pages, exported. The caller writes the body into the first page; a block may read
 ;; up to 63 bytes past the body, which the second page keeps in bounds, and those bytes are masked
 ;; off before they count. The second page also holds the compaction's shuffle table.
+;;
+;; The two exported functions each compute the block masks inline: a shared function returning the
+;; four masks (multi-value) measured 20 % slower for the scan, which sits on every forged request.
 (module
   (memory (export "memory") 2 2)
 
