@@ -5,6 +5,12 @@ import { SecretNotConfiguredError, SecretUnavailableError } from './errors.ts';
 export interface SigningSecrets {
   /** Resolves the active secrets, or rejects with SecretNotConfiguredError / SecretUnavailableError. */
   current(): Promise<readonly string[]>;
+  /**
+   * The active secrets when they are known without waiting (configured directly, or cached and
+   * fresh); undefined when only current() can tell. Refusing a forged request then takes no trip
+   * through the microtask queue, ≈ 1-2 % of a 401 (BENCHMARKS.md).
+   */
+  currentIfKnown?(): readonly string[] | undefined;
 }
 
 /** Splits a comma-separated list of secrets; blanks are dropped so a stray comma is harmless. */
@@ -23,9 +29,9 @@ export function staticSigningSecrets(value: string | undefined): SigningSecrets 
       new SecretNotConfiguredError('No webhook signing secret: set VOUCHERIFY_WEBHOOK_SECRET or VOUCHERIFY_WEBHOOK_SECRET_ARN'),
     );
     missing.catch(() => undefined);
-    return { current: () => missing };
+    return { current: () => missing, currentIfKnown: () => undefined };
   }
-  return { current: () => result };
+  return { current: () => result, currentIfKnown: () => secrets };
 }
 
 export type CachedSigningSecretOptions = Omit<CachedSecretOptions<readonly string[]>, 'parse' | 'unavailableError'>;
