@@ -76,8 +76,10 @@
               (i8x16.swizzle (local.get $whitespaceTable) (v128.and (local.get $v3) (local.get $lowNibble))))))
               (i64.const 48)))))
         ;; The last block: drop the bits of bytes past the end.
+        (local.set $stop (i32.add (local.get $block) (i32.const 64)))
         (if (i32.lt_u (i32.sub (local.get $end) (local.get $block)) (i32.const 64))
           (then
+            (local.set $stop (local.get $end))
             (local.set $valid (i64.sub
               (i64.shl (i64.const 1) (i64.extend_i32_u (i32.sub (local.get $end) (local.get $block))))
               (i64.const 1)))
@@ -87,10 +89,6 @@
         (if (i32.or (i64.ne (local.get $backslashes) (i64.const 0)) (local.get $escaped))
           (then
             ;; Byte by byte, exactly as the plain loop: a backslash inside a string skips the next byte.
-            (local.set $stop (select
-              (local.get $end)
-              (i32.add (local.get $block) (i32.const 64))
-              (i32.lt_u (i32.sub (local.get $end) (local.get $block)) (i32.const 64))))
             (local.set $at (local.get $block))
             (block $walked
               (loop $bytes

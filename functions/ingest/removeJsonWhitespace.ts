@@ -72,7 +72,7 @@ export function removeJsonWhitespace(body: Buffer): Buffer {
  */
 export function removeJsonWhitespaceInPlace(body: Buffer, first: number = firstJsonWhitespace(body)): Buffer {
   if (first < 0) return body;
-  return simdRemoveJsonWhitespaceInPlace(body) ?? compactInto(body, body, first);
+  return simdRemoveJsonWhitespaceInPlace(body, first) ?? compactInto(body, body, first);
 }
 
 /** removeJsonWhitespaceInPlace as a plain byte loop: the reference the SIMD compaction is tested against. */

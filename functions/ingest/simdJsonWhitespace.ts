@@ -72,8 +72,12 @@ export function simdFirstJsonWhitespace(bytes: Uint8Array): number | undefined {
   return scanner.firstJsonWhitespace(bytes.byteOffset, bytes.length);
 }
 
-/** removeJsonWhitespaceInPlace of bytes in the scan area; undefined for bytes anywhere else. */
-export function simdRemoveJsonWhitespaceInPlace(bytes: Buffer): Buffer | undefined {
+/**
+ * removeJsonWhitespaceInPlace of bytes in the scan area; undefined for bytes anywhere else. `from`
+ * is where to start (0, or the first whitespace outside strings, already found): the bytes before
+ * it stay as they are and are not scanned again.
+ */
+export function simdRemoveJsonWhitespaceInPlace(bytes: Buffer, from = 0): Buffer | undefined {
   if (bytes.buffer !== memoryBuffer || scanner === undefined) return undefined;
-  return bytes.subarray(0, scanner.removeJsonWhitespace(bytes.byteOffset, bytes.length));
+  return bytes.subarray(0, from + scanner.removeJsonWhitespace(bytes.byteOffset + from, bytes.length - from));
 }
