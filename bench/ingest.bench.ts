@@ -66,7 +66,6 @@ interface BuildProcess {
 async function startBuildProcess(build: string): Promise<BuildProcess> {
   const child = fork(new URL('./support/ingestBuildProcess.ts', import.meta.url), [], {
     env: { ...process.env, BENCH_INGEST_BUILD: build, BENCH_INGEST_QUEUE_URL: queueUrl },
-    execArgv: ['--expose-gc'],
     // Log lines go where this process's go (/dev/null under `npm run bench`).
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -267,7 +266,7 @@ const componentTable = markdownTable(
 const file = writeResult({
   name: 'ingest',
   command: 'npm run bench -- --only ingest',
-  method: `every build in a process of its own; ${ROUNDS} interleaved rounds (first dropped), build order rotated each round, one build at a time; blocks of sequential awaited requests after a full GC; medians of rounds; ratio = median of per-round ratios to the floor (IQR in brackets); fauxqs in a separate process.`,
+  method: `every build in a process of its own; ${ROUNDS} interleaved rounds (first dropped), build order rotated each round, one build at a time; blocks of sequential awaited requests, each after a twentieth of it untimed, no forced GC; medians of rounds; ratio = median of per-round ratios to the floor (IQR in brackets); fauxqs in a separate process.`,
   tables: [
     { title: 'Ingest, warm, wall time per request: ratio to the floor (IQR) · median µs', markdown: ratioTable('wall') },
     { title: 'Ingest, CPU time of the handler process per request: ratio to the floor (IQR) · median µs', markdown: ratioTable('cpu') },

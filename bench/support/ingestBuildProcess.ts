@@ -25,19 +25,20 @@ const cases = ingestCases(isQuick());
 const context = lambdaContext('ingest', 10_000);
 for (const testCase of cases) checkAnswer(build, testCase, await handler(freshEvent(testCase.event), context));
 
-const collectGarbage = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
 const reply = (message: BuildProcessReply) => process.send!(message);
 
 /**
- * A block of sequential awaited requests after a full GC, as a fresh Lambda container would start.
- * This process has slept while the other builds ran, so a twentieth of the block is run first,
- * untimed: the caches the others' work evicted are warm again before the clock starts. (Without
- * it, the blocks of the cheapest requests, 30-40 ms each, spread twice as wide, even between two
- * processes of the same floor.)
+ * A block of sequential awaited requests, as a warm Lambda container serves them. This process
+ * has slept while the other builds ran, so a twentieth of the block is run first, untimed: the
+ * caches the others' work evicted are warm again before the clock starts. (Without it, the blocks
+ * of the cheapest requests, 30-40 ms each, spread twice as wide, even between two processes of the
+ * same floor.) No forced GC between blocks: the heap holds only this build's garbage, so each
+ * build pays for its own collections as it would on a warm Lambda, which seldom runs a full one.
+ * A full collection before every block (what the builds needed when they shared a heap) made the
+ * requests after it cost ours relatively more, whether or not the heap was left to settle first.
  */
 async function runBlock(caseIndex: number): Promise<BuildProcessReply> {
   const { event, iterations } = cases[caseIndex]!;
-  collectGarbage();
   for (let index = 0; index < Math.ceil(iterations / 20); index++) await handler(freshEvent(event), context);
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
