@@ -41,6 +41,7 @@ import {
   OURS,
   PRETTY,
   SECRET,
+  warmUpIterations,
 } from './support/ingestBuilds.ts';
 import { formatNumber, formatRatio, markdownTable, pairedRatio, summarize } from './support/stats.ts';
 import { isQuick, writeResult } from './support/results.ts';
@@ -110,7 +111,8 @@ for (let round = 0; round < ROUNDS; round++) {
       if (emulatorBefore) {
         const after = await emulators.cpuUsage();
         if (round > 0 && build === FLOOR) {
-          emulatorCpuPer202.push((after.user + after.system - emulatorBefore.user - emulatorBefore.system) / testCase.iterations);
+          const requests = testCase.iterations + warmUpIterations(testCase.iterations);
+          emulatorCpuPer202.push((after.user + after.system - emulatorBefore.user - emulatorBefore.system) / requests);
         }
         await emulators.purge(QUEUE);
       }

@@ -10,7 +10,7 @@
  */
 import { lambdaContext } from '../../local/lambdaEvents.ts';
 import { isQuick } from './results.ts';
-import { BUILDS, checkAnswer, freshEvent, ingestCases } from './ingestBuilds.ts';
+import { BUILDS, checkAnswer, freshEvent, ingestCases, warmUpIterations } from './ingestBuilds.ts';
 
 export type BuildProcessRequest = { readonly type: 'block'; readonly caseIndex: number } | { readonly type: 'stop' };
 export type BuildProcessReply =
@@ -39,7 +39,7 @@ const reply = (message: BuildProcessReply) => process.send!(message);
  */
 async function runBlock(caseIndex: number): Promise<BuildProcessReply> {
   const { event, iterations } = cases[caseIndex]!;
-  for (let index = 0; index < Math.ceil(iterations / 20); index++) await handler(freshEvent(event), context);
+  for (let index = 0; index < warmUpIterations(iterations); index++) await handler(freshEvent(event), context);
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
   for (let index = 0; index < iterations; index++) await handler(freshEvent(event), context);
