@@ -29,23 +29,24 @@ const comparatorOptions = async ({ queueUrl }: BuildSettings) => {
   return { queueUrl, secret: SECRET, client: createBoundedSqsClient() };
 };
 
+const floor = async (settings: BuildSettings) =>
+  (await import('../ingestFloor.ts')).createFloorHandler(await comparatorOptions(settings));
+
+/** Ours exactly as deployed, logging at `logLevel`. */
+const ours = async (queueUrl: string, logLevel: string | undefined) =>
+  (await import('../../functions/ingest/ingestHandler.ts')).createIngestHandler({
+    QUEUE_URL: queueUrl,
+    VOUCHERIFY_WEBHOOK_SECRET: SECRET,
+    POWERTOOLS_LOG_LEVEL: logLevel,
+  });
+
 /** Every build gets the same secret, the same queue and the same SQS client settings. */
 export const BUILDS: Record<string, (settings: BuildSettings) => Promise<IngestBenchHandler>> = {
-  [FLOOR]: async (settings) => (await import('../ingestFloor.ts')).createFloorHandler(await comparatorOptions(settings)),
-  [FLOOR_AGAIN]: async (settings) => (await import('../ingestFloor.ts')).createFloorHandler(await comparatorOptions(settings)),
-  [OURS]: async ({ queueUrl, logLevel }) =>
-    (await import('../../functions/ingest/ingestHandler.ts')).createIngestHandler({
-      QUEUE_URL: queueUrl,
-      VOUCHERIFY_WEBHOOK_SECRET: SECRET,
-      POWERTOOLS_LOG_LEVEL: logLevel,
-    }),
+  [FLOOR]: floor,
+  [FLOOR_AGAIN]: floor,
+  [OURS]: ({ queueUrl, logLevel }) => ours(queueUrl, logLevel),
   // What the "Webhook accepted" line would cost at INFO (it is logged at DEBUG: see ingestHandler.ts).
-  [OURS_VERBOSE]: async ({ queueUrl }) =>
-    (await import('../../functions/ingest/ingestHandler.ts')).createIngestHandler({
-      QUEUE_URL: queueUrl,
-      VOUCHERIFY_WEBHOOK_SECRET: SECRET,
-      POWERTOOLS_LOG_LEVEL: 'DEBUG',
-    }),
+  [OURS_VERBOSE]: ({ queueUrl }) => ours(queueUrl, 'DEBUG'),
   'Middy + valibot': async (settings) => (await import('../comparators/middyValibot.ts')).createMiddyValibotHandler(await comparatorOptions(settings)),
   'Middy + AJV validator': async (settings) => (await import('../comparators/middyAjv.ts')).createMiddyAjvHandler(await comparatorOptions(settings)),
   'Middy + Powertools parser (zod)': async (settings) =>
