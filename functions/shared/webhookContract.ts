@@ -36,15 +36,15 @@ export const stringAttribute = (value: string): MessageAttributeValue => ({ Data
 const isJsonObject = (input: unknown): boolean =>
   typeof input === 'object' && input !== null && !Array.isArray(input);
 
+/** Any JSON object: jsonObject({}) without the copy of every key into the output. */
+const anyJsonObject = v.custom<Record<string, unknown>>(isJsonObject, 'must be a JSON object');
+
 /**
  * A JSON object (never an array or null) with the given entries; unknown keys are kept.
  * valibot's object schemas accept arrays, so the plain-object check comes first.
  */
 const jsonObject = <const TEntries extends v.ObjectEntries>(entries: TEntries) =>
   v.pipe(anyJsonObject, v.looseObject(entries, 'is required'));
-
-/** Any JSON object: jsonObject({}) without the copy of every key into the output. */
-const anyJsonObject = v.custom<Record<string, unknown>>(isJsonObject, 'must be a JSON object');
 
 /**
  * jsonObject for views that read only what they check (the ingest's acceptance view): the same
