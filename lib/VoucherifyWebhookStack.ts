@@ -11,18 +11,22 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { IDEMPOTENCY_TABLE } from '../functions/distribute/idempotencyTable.ts';
-import { DEFAULT_METRICS_NAMESPACE } from '../functions/shared/observability.ts';
-import { WEBHOOK_ROUTE } from '../local/lambdaEvents.ts';
+import {
+  DISTRIBUTE_SETTINGS,
+  IDEMPOTENCY_RETENTION_DAYS,
+  INGEST_SETTINGS,
+  METRICS_NAMESPACE,
+  SERVICE_NAMES,
+  type Setting,
+  SHARED_SETTINGS,
+  settingText,
+  WEBHOOK_ROUTE,
+} from '../functions/shared/settings.ts';
 import { ALARM_PERIOD, AlarmNotifications } from './AlarmNotifications.ts';
 import { BundledFunction } from './BundledFunction.ts';
 import { DeadLetteredQueue } from './DeadLetteredQueue.ts';
-import { FUNCTION_LOGICAL_IDS, SERVICE_NAMES } from './functionNames.ts';
-import {
-  IDEMPOTENCY_RETENTION_DAYS,
-  queueMaxMessageBytes,
-  type WebhookStackConfig,
-  workerTimings,
-} from './webhookStackConfig.ts';
+import { FUNCTION_LOGICAL_IDS } from './functionNames.ts';
+import { queueMaxMessageBytes, type WebhookStackConfig, workerTimings } from './webhookStackConfig.ts';
 
 /** Voucherify waits 10 s for an answer, then retries; the ingest has the same budget. */
 const INGEST_TIMEOUT = Duration.seconds(10);
@@ -37,6 +41,17 @@ const QUEUE_RETENTION = Duration.days(4);
 const API_5XX_ALARM_THRESHOLD = 5;
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
+
+/** Values for a function's settings: each is written into the setting's own variable. */
+// biome-ignore lint/suspicious/noExplicitAny: a list of settings of different value types, each paired with its own.
+type SettingValues = [Setting<any>, string | number | boolean][];
+
+function setEnvironment(target: BundledFunction, values: SettingValues): void {
+  for (const [setting, value] of values) {
+    if (setting.variable === undefined) throw new Error(`The setting ${setting.contextKey} has no variable`);
+    target.function.addEnvironment(setting.variable, typeof value === 'string' ? value : settingText(setting, value));
+  }
+}
 
 export interface VoucherifyWebhookStackProps extends StackProps {
   /** Validated configuration: readWebhookStackConfig / readAppContext. */
@@ -78,7 +93,7 @@ export class VoucherifyWebhookStack extends Stack {
     const { config } = props;
     const timings = workerTimings(config);
     const logRetention = config.logRetentionDays as RetentionDays;
-    const metricsNamespace = DEFAULT_METRICS_NAMESPACE;
+    const metricsNamespace = METRICS_NAMESPACE;
 
     const notifications = new AlarmNotifications(this, 'Alarms', { email: config.alarmEmail });
 
@@ -153,19 +168,17 @@ export class VoucherifyWebhookStack extends Stack {
     // ---------------------------------------------------------------------------------------
     // Ingest: may only send to the queue and read its secret (plus write its own logs).
 
-    for (const [name, value] of Object.entries({
-      QUEUE_URL: queue.queueUrl,
-      VOUCHERIFY_WEBHOOK_SECRET_ARN: signingSecret.secretArn,
+    setEnvironment(ingest, [
+      [INGEST_SETTINGS.queueUrl, queue.queueUrl],
+      [INGEST_SETTINGS.secretArn, signingSecret.secretArn],
       // Declared empty so `sam local invoke --env-vars` may set a local secret (SAM only overrides
       // declared variables). Empty counts as unset: in AWS the function reads the ARN above.
-      VOUCHERIFY_WEBHOOK_SECRET: '',
-      SECRET_CACHE_TTL_SECONDS: String(config.secretCacheTtlSeconds),
-      MAX_BODY_BYTES: String(config.maxBodyBytes),
-      MAX_EVENT_AGE_SECONDS: String(config.maxEventAgeSeconds),
-      ENQUEUE_TIMEOUT_MS: String(config.enqueueTimeoutMs),
-    })) {
-      ingest.function.addEnvironment(name, value);
-    }
+      [INGEST_SETTINGS.secretValue, ''],
+      [SHARED_SETTINGS.secretCacheTtlSeconds, config.secretCacheTtlSeconds],
+      [INGEST_SETTINGS.maxBodyBytes, config.maxBodyBytes],
+      [INGEST_SETTINGS.maxEventAgeSeconds, config.maxEventAgeSeconds],
+      [INGEST_SETTINGS.enqueueTimeoutMs, config.enqueueTimeoutMs],
+    ]);
     ingest.function.addToRolePolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] }));
     ingest.function.addToRolePolicy(
       new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [signingSecret.secretArn] }),
@@ -174,17 +187,18 @@ export class VoucherifyWebhookStack extends Stack {
     // ---------------------------------------------------------------------------------------
     // Worker: consumes the queue, dead-letters permanent failures itself, records idempotency.
 
-    const workerEnvironment: Record<string, string> = {
-      DELIVERY_CHANNEL: config.delivery.channel,
-      DEAD_LETTER_QUEUE_URL: deadLetterQueue.queueUrl,
-      IDEMPOTENCY_TABLE_NAME: table.tableName,
-      IDEMPOTENCY_LOCK_SECONDS: String(timings.idempotencyLockSeconds),
-      IDEMPOTENCY_RETENTION_DAYS: String(IDEMPOTENCY_RETENTION_DAYS),
-      DELIVERY_TIMEOUT_MS: String(config.deliveryTimeoutMs),
-      CURRENCY: config.currency,
-      LOCALE: config.locale,
-      TIME_ZONE: config.timeZone,
-    };
+    const settings = DISTRIBUTE_SETTINGS;
+    const workerEnvironment: SettingValues = [
+      [settings.deliveryChannel, config.delivery.channel],
+      [settings.deadLetterQueueUrl, deadLetterQueue.queueUrl],
+      [settings.idempotencyTableName, table.tableName],
+      [settings.idempotencyLockSeconds, timings.idempotencyLockSeconds],
+      [settings.idempotencyRetentionDays, IDEMPOTENCY_RETENTION_DAYS],
+      [settings.deliveryTimeoutMs, config.deliveryTimeoutMs],
+      [settings.currency, config.currency],
+      [settings.locale, config.locale],
+      [settings.timeZone, config.timeZone],
+    ];
     worker.function.addEventSource(
       new SqsEventSource(queue, {
         batchSize: config.batchSize,
@@ -204,8 +218,8 @@ export class VoucherifyWebhookStack extends Stack {
     let forwardSigningSecret: Secret | undefined;
     if (config.delivery.channel === 'ses') {
       const { fromAddress, fromName, identity, configurationSet, sandboxRecipients } = config.delivery;
-      workerEnvironment.SES_FROM_ADDRESS = fromName ? `"${fromName}" <${fromAddress}>` : fromAddress;
-      if (configurationSet) workerEnvironment.SES_CONFIGURATION_SET = configurationSet;
+      workerEnvironment.push([settings.sesFromAddress, fromName ? `"${fromName}" <${fromAddress}>` : fromAddress]);
+      if (configurationSet) workerEnvironment.push([settings.sesConfigurationSet, configurationSet]);
       const identityArn = (name: string) => this.formatArn({ service: 'ses', resource: 'identity', resourceName: name });
       // In the SES sandbox, SES also authorizes the send against each (verified) recipient identity.
       const resources = [identity, ...sandboxRecipients].map(identityArn);
@@ -231,16 +245,18 @@ export class VoucherifyWebhookStack extends Stack {
         reason:
           'The key is shared with the external receiver of forwarded messages, which must switch at the same moment; an automatic rotation would make it reject every message. It is rotated by hand together with the receiver.',
       });
-      workerEnvironment.FORWARD_URL = config.delivery.forwardUrl;
-      workerEnvironment.FORWARD_SIGNING_SECRET_ARN = forwardSigningSecret.secretArn;
-      // Declared empty for `sam local invoke --env-vars`, as the ingest's VOUCHERIFY_WEBHOOK_SECRET.
-      workerEnvironment.FORWARD_SIGNING_SECRET = '';
-      workerEnvironment.SECRET_CACHE_TTL_SECONDS = String(config.secretCacheTtlSeconds);
+      workerEnvironment.push(
+        [settings.forwardUrl, config.delivery.forwardUrl],
+        [settings.forwardSigningSecretArn, forwardSigningSecret.secretArn],
+        // Declared empty for `sam local invoke --env-vars`, as the ingest's VOUCHERIFY_WEBHOOK_SECRET.
+        [settings.forwardSigningSecret, ''],
+        [SHARED_SETTINGS.secretCacheTtlSeconds, config.secretCacheTtlSeconds],
+      );
       worker.function.addToRolePolicy(
         new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [forwardSigningSecret.secretArn] }),
       );
     }
-    for (const [name, value] of Object.entries(workerEnvironment)) worker.function.addEnvironment(name, value);
+    setEnvironment(worker, workerEnvironment);
 
     // ---------------------------------------------------------------------------------------
     // HTTP API

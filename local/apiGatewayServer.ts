@@ -7,7 +7,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { httpApiEvent, lambdaContext, WEBHOOK_ROUTE } from './lambdaEvents.ts';
+import { WEBHOOK_ROUTE } from '../functions/shared/settings.ts';
+import { httpApiEvent, lambdaContext } from './lambdaEvents.ts';
 
 /** API Gateway HTTP APIs refuse larger payloads before the function is invoked. */
 const GATEWAY_MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;

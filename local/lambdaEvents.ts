@@ -7,9 +7,8 @@ import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import type { Message } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, Context, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
+import { WEBHOOK_ROUTE } from '../functions/shared/settings.ts';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './localAws.ts';
-
-export const WEBHOOK_ROUTE = { method: 'POST', path: '/webhooks/voucherify' } as const;
 
 export interface HttpRequestShape {
   readonly method?: string;

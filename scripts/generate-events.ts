@@ -7,7 +7,7 @@
  * and events/README.md listing them.
  *
  * Nothing is written by hand: the SQS bodies and message attributes are what the ingest's own
- * code (receiveWebhook, sqsWebhookQueue) produces for each API event, so the worker's events can
+ * handler (with its queue captured instead of sent) produces for each API event, so the worker's events can
  * never drift from the contract. The output is deterministic (fixed ids and clocks), so
  * test/events.test.ts regenerates it in memory and fails when the committed files are stale.
  */
@@ -17,15 +17,14 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SendMessageCommandInput, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, SQSRecord } from 'aws-lambda';
-import { DEFAULT_MAX_BODY_BYTES } from '../functions/ingest/config.ts';
-import { toWebhookRequest } from '../functions/ingest/ingestHandler.ts';
-import { receiveWebhook, type WebhookOutcome } from '../functions/ingest/receiveWebhook.ts';
+import { createIngestHandler } from '../functions/ingest/ingestHandler.ts';
 import { staticSigningSecrets } from '../functions/ingest/signingSecrets.ts';
 import { signatureFor } from '../functions/ingest/verifySignature.ts';
 import { sqsWebhookQueue } from '../functions/ingest/webhookQueue.ts';
-import { outcomeResponse } from '../functions/ingest/webhookResponse.ts';
+import { INGEST_SETTINGS } from '../functions/shared/settings.ts';
+import { MESSAGE_ATTRIBUTE } from '../functions/shared/webhookContract.ts';
 import { FUNCTION_LOGICAL_IDS } from '../lib/functionNames.ts';
-import { httpApiEvent, localQueueArn, sqsEvent, sqsRecord } from '../local/lambdaEvents.ts';
+import { httpApiEvent, lambdaContext, localQueueArn, sqsEvent, sqsRecord } from '../local/lambdaEvents.ts';
 import { LOCAL_ACCOUNT_ID } from '../local/localAws.ts';
 import { FIXTURE_SECRET, fixtureNames, readFixture } from '../test/support/fixtures.ts';
 
@@ -85,10 +84,11 @@ function apiEvent(seed: string, body: string, signature: string): APIGatewayProx
 }
 
 /**
- * Runs the ingest's decision on an event with the sample secret and no replay guard (the fixtures
- * are dated), capturing the SendMessage input the ingest would make instead of sending it.
+ * Runs the ingest handler on an event with the sample secret and no replay guard (the fixtures are
+ * dated), capturing the SendMessage input it would make instead of sending it. Its answer in words:
+ * `202 (accepted)`, `200 (ignored: unhandled_event_type)`, `422 (rejected: invalid_payload)`.
  */
-async function ingestOutcome(event: APIGatewayProxyEventV2): Promise<{ outcome: WebhookOutcome; sent: SendMessageCommandInput | undefined }> {
+async function ingestOutcome(event: APIGatewayProxyEventV2): Promise<{ answer: string; sent: SendMessageCommandInput | undefined }> {
   let sent: SendMessageCommandInput | undefined;
   const capturingClient = {
     send: async (command: { input: SendMessageCommandInput }) => {
@@ -96,13 +96,21 @@ async function ingestOutcome(event: APIGatewayProxyEventV2): Promise<{ outcome: 
       return { MessageId: 'captured' };
     },
   } as unknown as SQSClient;
-  const outcome = await receiveWebhook(toWebhookRequest(event), {
-    secrets: staticSigningSecrets(SAMPLE_SECRET),
-    queue: sqsWebhookQueue({ queueUrl: localQueueUrl(LOCAL_QUEUE_NAME), timeoutMs: 1000, client: capturingClient }),
-    maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
-    maxEventAgeSeconds: 0,
-  });
-  return { outcome, sent };
+  const handler = createIngestHandler(
+    { POWERTOOLS_LOG_LEVEL: 'ERROR' },
+    {
+      dependencies: {
+        secrets: staticSigningSecrets(SAMPLE_SECRET),
+        queue: sqsWebhookQueue({ queueUrl: localQueueUrl(LOCAL_QUEUE_NAME), timeoutMs: 1000, client: capturingClient }),
+        maxBodyBytes: INGEST_SETTINGS.maxBodyBytes.defaultValue ?? 0,
+        maxEventAgeSeconds: 0,
+      },
+    },
+  );
+  const response = await handler(event, lambdaContext('ingest', 10_000));
+  const body = JSON.parse(response.body ?? '{}') as { status?: string; reason?: string; error?: string };
+  const answer = body.error ? `rejected: ${body.error}` : body.reason ? `${body.status}: ${body.reason}` : `${body.status}`;
+  return { answer: `${response.statusCode} (${answer})`, sent };
 }
 
 /** The SQS record Lambda's event source mapping would build from a message the ingest sent. */
@@ -152,16 +160,16 @@ export async function generateEvents(): Promise<Map<string, string>> {
     const event = apiEvent(fixture, body, signatureFor(body, SAMPLE_SECRET));
     const file = `api-${stem}.json`;
     files.set(file, json(event));
-    const { outcome, sent } = await ingestOutcome(event);
-    const status = outcomeResponse(outcome).statusCode;
-    listing.push({ file, from: fixture, expect: `ingest answers ${status} (${outcome.outcome}${'reason' in outcome ? `: ${outcome.reason}` : ''})` });
+    const { answer, sent } = await ingestOutcome(event);
+    listing.push({ file, from: fixture, expect: `ingest answers ${answer}` });
 
-    if (outcome.outcome === 'accepted' && sent) {
+    if (sent) {
       const record = queuedRecord(fixture, sent);
       acceptedRecords.push(record);
       const sqsFile = `sqs-${stem}.json`;
       files.set(sqsFile, json(sqsEvent([record])));
-      listing.push({ file: sqsFile, from: fixture, expect: `worker receives one ${outcome.kind} send-out` });
+      const kind = sent.MessageAttributes?.[MESSAGE_ATTRIBUTE.distributionKind]?.StringValue;
+      listing.push({ file: sqsFile, from: fixture, expect: `worker receives one ${kind} send-out` });
     }
   }
 
@@ -230,6 +238,8 @@ export async function writeEvents(directory = EVENTS_DIR): Promise<string[]> {
 }
 
 if (import.meta.main) {
+  // The handler's metric lines would only clutter the output.
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   const written = await writeEvents();
   console.log(`Wrote ${written.length} files to ${EVENTS_DIR}`);
 }

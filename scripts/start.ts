@@ -12,8 +12,8 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { readInteger, readOptionalString } from '../functions/shared/env.ts';
-import { DEFAULT_LOCAL_PORT, DEFAULT_OUTBOX_FILE, DEVELOPMENT_SECRET } from '../local/localDefaults.ts';
+import { readOptionalSetting, readSetting } from '../functions/shared/settings.ts';
+import { DEVELOPMENT_SECRET, LOCAL_SETTINGS } from '../local/localDefaults.ts';
 import { LOCAL_MAX_RECEIVE_COUNT, startLocalStack } from '../local/localStack.ts';
 
 const { values } = parseArgs({ options: { channel: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
@@ -22,15 +22,15 @@ if (values.help) {
   process.exit(0);
 }
 
-const channel = values.channel ?? readOptionalString(process.env, 'DELIVERY_CHANNEL') ?? 'outbox';
+const channel = values.channel ?? readSetting(process.env, LOCAL_SETTINGS.deliveryChannel);
 if (channel !== 'outbox' && channel !== 'ses') {
   console.error(`--channel must be outbox or ses, got "${channel}" (the http channel needs a real FORWARD_URL: see README)`);
   process.exit(2);
 }
-const port = readInteger(process.env, 'PORT', DEFAULT_LOCAL_PORT, { min: 0, max: 65_535 });
-const configuredSecret = readOptionalString(process.env, 'VOUCHERIFY_WEBHOOK_SECRET');
+const port = readSetting(process.env, LOCAL_SETTINGS.port);
+const configuredSecret = readOptionalSetting(process.env, { ...LOCAL_SETTINGS.secret, defaultValue: undefined });
 const secret = configuredSecret ?? DEVELOPMENT_SECRET;
-const outboxFile = resolve(readOptionalString(process.env, 'OUTBOX_FILE') ?? DEFAULT_OUTBOX_FILE);
+const outboxFile = resolve(readSetting(process.env, LOCAL_SETTINGS.outboxFile));
 
 const say = (line = '') => process.stderr.write(`${line}\n`);
 

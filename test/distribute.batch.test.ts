@@ -3,10 +3,13 @@
  * in which order, and that one record never affects another. The same paths are exercised against
  * real local servers in distribute.worker.test.ts.
  */
-import { distributeBatch, settleWithLimit } from '../functions/distribute/distributeBatch.ts';
-import { distributeRecord } from '../functions/distribute/distributeRecord.ts';
+import { createDistributeHandler } from '../functions/distribute/distributeHandler.ts';
+import { type DistributeDependencies, distributeRecord } from '../functions/distribute/distributeRecord.ts';
+import type { QueuedWebhook } from '../functions/distribute/queuedWebhook.ts';
 import { DeadLetterQueueError, IdempotencyStoreError, PermanentDeliveryError, TransientDeliveryError } from '../functions/distribute/errors.ts';
 import { MESSAGE_ATTRIBUTE } from '../functions/shared/webhookContract.ts';
+import { lambdaContext, localQueueArn, sqsEvent, sqsRecord } from '../local/lambdaEvents.ts';
+import { captureOutput } from './support/captureOutput.ts';
 import { fakeDependencies, queuedWebhook } from './support/distributeFakes.ts';
 import { readFixture } from './support/fixtures.ts';
 import { freshFixtureBody, sendOutBody } from './support/segmentEnteredWebhooks.ts';
@@ -88,7 +91,7 @@ describe('distributeRecord', () => {
     await expect(distributeRecord(webhook, dependencies)).resolves.toMatchObject({
       outcome: 'permanent_failure',
       reason: 'template_error',
-      detail: '{{#customer.name}} is never closed',
+      detail: expect.stringMatching(/Unclosed section "customer\.name"/),
     });
     expect(dependencies.calls).toEqual([`deadLetter:${webhook.messageId}`]);
   });
@@ -178,7 +181,33 @@ describe('distributeRecord', () => {
   });
 });
 
-describe('distributeBatch', () => {
+/** Runs records through the distribute handler, as one SQS batch; the outcomes are read back from its log lines. */
+async function runBatch(webhooks: readonly QueuedWebhook[], dependencies: DistributeDependencies) {
+  const output = captureOutput();
+  try {
+    const handler = createDistributeHandler({}, { dependencies });
+    const event = sqsEvent(
+      webhooks.map((webhook) =>
+        sqsRecord(
+          {
+            messageId: webhook.messageId,
+            receiptHandle: webhook.messageId,
+            body: webhook.body,
+            messageAttributes: Object.fromEntries(Object.entries(webhook.attributes).map(([name, value]) => [name, { ...value }])),
+          },
+          localQueueArn('webhooks'),
+        ),
+      ),
+    );
+    const { batchItemFailures } = await handler(event, lambdaContext('distribute'));
+    const outcomes = webhooks.map((webhook) => output.json().find((line) => line.message_id === webhook.messageId));
+    return { batchItemFailures, outcomes, lines: output.json() };
+  } finally {
+    output.restore();
+  }
+}
+
+describe('the distribute handler on a batch', () => {
   test('reports only the records to retry, and never the batch as a whole', async () => {
     const dependencies = fakeDependencies();
     const throttled = queuedWebhook(sendOutBody('unique_code'));
@@ -187,27 +216,41 @@ describe('distributeBatch', () => {
     const fine = [queuedWebhook(freshFixtureBody('segment-entered-plain-message.json')), queuedWebhook(sendOutBody('promotion'))];
     dependencies.channel.failures.push(new TransientDeliveryError('throttled', 'ses:TooManyRequestsException:429'));
 
-    const result = await distributeBatch([throttled, poison, ...fine, minimal], dependencies);
+    const result = await runBatch([throttled, poison, ...fine, minimal], dependencies);
 
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: throttled.messageId }]);
-    expect(result.outcomes.map((outcome) => outcome.outcome)).toEqual(['transient_failure', 'permanent_failure', 'delivered', 'delivered', 'skipped']);
+    expect(result.outcomes.map((outcome) => outcome?.outcome)).toEqual(['transient_failure', 'permanent_failure', 'delivered', 'delivered', 'skipped']);
     expect(dependencies.deadLetters.sent.map(({ webhook }) => webhook.messageId)).toEqual([poison.messageId]);
   });
 
-  test('contains an unexpected exception to its own record', async () => {
+  test('publishes one metric line per outcome and reason, with the count of the batch', async () => {
+    const dependencies = fakeDependencies();
+    const bodies = [sendOutBody('plain_message'), sendOutBody('plain_message'), readFixture('segment-entered-minimal.json')];
+    const result = await runBatch(bodies.map((body) => queuedWebhook(body)), dependencies);
+    const metrics = result.lines.filter((line) => '_aws' in line);
+    expect(metrics).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Delivered: 2, Kind: 'plain_message' }),
+        expect.objectContaining({ Skipped: 1, Reason: 'no_contact' }),
+        expect.objectContaining({ RecordsReceived: 3 }),
+      ]),
+    );
+    expect(metrics).toHaveLength(3);
+  });
+
+  test('contains an unexpected exception to its own record, and logs its stack without its message', async () => {
     const dependencies = fakeDependencies();
     const fine = queuedWebhook(sendOutBody('plain_message'));
-    const bomb = {
-      ...queuedWebhook(sendOutBody('plain_message')),
-      get body(): string {
-        throw new Error('a bug reading this record');
-      },
-    };
-
-    const result = await distributeBatch([bomb, fine], dependencies);
+    const bomb = queuedWebhook(sendOutBody('unique_code'));
+    const result = await runBatch([bomb, fine], {
+      ...dependencies,
+      // Only the unique code's discount is written as money: a bug that breaks that record alone.
+      format: { ...dependencies.format, money: () => { throw new TypeError('a bug with alex@example.com in it'); } },
+    });
 
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: bomb.messageId }]);
-    expect(result.outcomes[0]).toMatchObject({ outcome: 'transient_failure', reason: 'unexpected_error', detail: 'Error' });
+    expect(result.outcomes[0]).toMatchObject({ outcome: 'transient_failure', reason: 'unexpected_error', detail: 'TypeError', stack: expect.stringMatching(/^TypeError\n/) });
+    expect(JSON.stringify(result.lines)).not.toContain('alex@example.com');
     expect(result.outcomes[1]).toMatchObject({ outcome: 'delivered' });
   });
 
@@ -215,31 +258,26 @@ describe('distributeBatch', () => {
     const dependencies = fakeDependencies();
     const body = sendOutBody('unique_code');
     const [first, second] = [queuedWebhook(body), queuedWebhook(body)];
-    const result = await distributeBatch([first, second], dependencies);
+    const result = await runBatch([first, second], dependencies);
     expect(dependencies.channel.delivered).toHaveLength(1);
     expect(result.batchItemFailures).toHaveLength(1);
     const [retried] = result.batchItemFailures;
-    const retry = await distributeBatch([retried?.itemIdentifier === first.messageId ? first : second], dependencies);
+    const retry = await runBatch([retried?.itemIdentifier === first.messageId ? first : second], dependencies);
     expect(retry.outcomes[0]).toMatchObject({ outcome: 'skipped', reason: 'duplicate' });
     expect(dependencies.channel.delivered).toHaveLength(1);
   });
-});
 
-describe('settleWithLimit', () => {
-  test('runs at most the limit at once, keeps the input order and contains each rejection', async () => {
-    let running = 0;
-    let mostRunning = 0;
-    const results = await settleWithLimit([1, 2, 3, 4, 5, 6, 7], 3, async (value) => {
-      running++;
-      mostRunning = Math.max(mostRunning, running);
-      await new Promise((resolve) => setImmediate(resolve));
-      running--;
-      if (value % 3 === 0) throw new Error(`no ${value}`);
-      return value * 10;
-    });
-    expect(mostRunning).toBe(3);
-    expect(results.map((result) => (result.status === 'fulfilled' ? result.value : (result.reason as Error).message))).toEqual([
-      10, 20, 'no 3', 40, 50, 'no 6', 70,
-    ]);
+  test('reports every record as failed, and delivers nothing, when the function is misconfigured', async () => {
+    const output = captureOutput();
+    try {
+      const handler = createDistributeHandler({ DELIVERY_CHANNEL: 'sms' });
+      const records = [1, 2].map((n) => sqsRecord({ messageId: `m${n}`, receiptHandle: `r${n}`, body: '{}' }, localQueueArn('webhooks')));
+      expect(await handler(sqsEvent(records), lambdaContext('distribute'))).toEqual({
+        batchItemFailures: [{ itemIdentifier: 'm1' }, { itemIdentifier: 'm2' }],
+      });
+      expect(output.json()).toEqual(expect.arrayContaining([expect.objectContaining({ ConfigurationError: 1 })]));
+    } finally {
+      output.restore();
+    }
   });
 });

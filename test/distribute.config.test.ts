@@ -1,5 +1,5 @@
 import { loadDistributeConfig } from '../functions/distribute/config.ts';
-import { ConfigurationError } from '../functions/shared/env.ts';
+import { ConfigurationError } from '../functions/shared/settings.ts';
 
 const REQUIRED = { DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/dlq', IDEMPOTENCY_TABLE_NAME: 'idempotency', OUTBOX_FILE: '/tmp/outbox.jsonl' };
 

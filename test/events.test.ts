@@ -3,10 +3,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import type { APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda';
-import { DEFAULT_MAX_BODY_BYTES } from '../functions/ingest/config.ts';
 import { createIngestHandler } from '../functions/ingest/ingestHandler.ts';
 import { staticSigningSecrets } from '../functions/ingest/signingSecrets.ts';
 import { MESSAGE_ATTRIBUTE, parseWebhook } from '../functions/shared/webhookContract.ts';
+import { INGEST_SETTINGS } from '../functions/shared/settings.ts';
 import { FUNCTION_LOGICAL_IDS } from '../lib/functionNames.ts';
 import { lambdaContext } from '../local/lambdaEvents.ts';
 import { EVENTS_DIR, generateEvents, SAMPLE_SECRET } from '../scripts/generate-events.ts';
@@ -57,7 +57,7 @@ describe('the API Gateway events', () => {
           dependencies: {
             secrets: staticSigningSecrets(ingest.VOUCHERIFY_WEBHOOK_SECRET),
             queue,
-            maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+            maxBodyBytes: (INGEST_SETTINGS.maxBodyBytes.defaultValue ?? 0),
             maxEventAgeSeconds: Number(ingest.MAX_EVENT_AGE_SECONDS),
           },
         },

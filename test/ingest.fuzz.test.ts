@@ -24,12 +24,11 @@
 import type { SendMessageCommandInput } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import fc from 'fast-check';
-import { DEFAULT_MAX_BODY_BYTES } from '../functions/ingest/config.ts';
-import { createIngestHandler, type IngestHandler } from '../functions/ingest/ingestHandler.ts';
-import type { ReceiveWebhookDependencies } from '../functions/ingest/receiveWebhook.ts';
+import { createIngestHandler, type IngestDependencies, type IngestHandler } from '../functions/ingest/ingestHandler.ts';
 import { staticSigningSecrets } from '../functions/ingest/signingSecrets.ts';
 import { signatureFor } from '../functions/ingest/verifySignature.ts';
 import { type AcceptedWebhook, sqsWebhookQueue, type WebhookQueue } from '../functions/ingest/webhookQueue.ts';
+import { INGEST_SETTINGS } from '../functions/shared/settings.ts';
 import { httpApiEvent, lambdaContext } from '../local/lambdaEvents.ts';
 import { applyByteMutations, byteMutations, wtf8Bytes } from './support/byteMutations.ts';
 import { type CapturedOutput, captureOutput } from './support/captureOutput.ts';
@@ -120,7 +119,7 @@ function fuzz<TCase>(name: string, baseRuns: number, cases: fc.Arbitrary<TCase>,
 // ---------------------------------------------------------------------------------------------
 // The handler under test, its queue, and what a case may observe
 
-const MAX_BODY_BYTES = DEFAULT_MAX_BODY_BYTES;
+const MAX_BODY_BYTES = INGEST_SETTINGS.maxBodyBytes.defaultValue ?? 0;
 const OTHER_SECRET = 'not_the_fixture_secret';
 /** Production turns the replay guard on (14 days); this `now` keeps the fixtures fresh. */
 const REPLAY_GUARD: ReplayGuard = { maxEventAgeSeconds: 14 * 86_400, now: Date.parse('2026-03-20T00:00:00.000Z') };
@@ -140,7 +139,7 @@ const queue: WebhookQueue = {
     await handedOver.enqueue(webhook);
   },
 };
-const dependencies: ReceiveWebhookDependencies = {
+const dependencies: IngestDependencies = {
   secrets: staticSigningSecrets(FIXTURE_SECRET),
   queue,
   maxBodyBytes: MAX_BODY_BYTES,
@@ -285,7 +284,8 @@ async function send(event: APIGatewayProxyEventV2, target: IngestHandler = handl
   handedOver.messages.length = 0;
   sqs.stored.length = 0;
   output.lines.length = 0;
-  const response = await target(event, context);
+  // A shallow copy: Middy's middlewares replace the event's body as they go, as they may on Lambda.
+  const response = await target({ ...event }, context);
   const enqueued = handedOver.messages.splice(0);
   const stored = sqs.stored.splice(0);
   countStatus(response.statusCode ?? 0);

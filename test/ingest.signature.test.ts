@@ -135,6 +135,30 @@ describe('removeJsonWhitespace', () => {
     );
   });
 
+  test('on any bytes, removes only whitespace bytes, and removing again changes nothing', () => {
+    const whitespace = new Set([0x20, 0x0a, 0x0d, 0x09]);
+    const byteSoup = fc.uint8Array({ maxLength: 200 }).map((array) => Buffer.from(array));
+    const jsonish = fc
+      .array(fc.constantFrom('{', '}', '"', '\\', ' ', '\n', '\t', '\r', 'a', ':', ',', 'ł'), { maxLength: 80 })
+      .map((parts) => Buffer.from(parts.join(''), 'utf8'));
+    fc.assert(
+      fc.property(fc.oneof(byteSoup, jsonish), (input) => {
+        const output = removeJsonWhitespace(input);
+        let read = 0;
+        for (const byte of output) {
+          while (input[read] !== byte) {
+            expect(whitespace.has(input[read]!)).toBe(true);
+            read++;
+          }
+          read++;
+        }
+        for (; read < input.length; read++) expect(whitespace.has(input[read]!)).toBe(true);
+        expect(removeJsonWhitespace(Buffer.from(output)).equals(output)).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   test('leaves multi-byte UTF-8 intact', () => {
     const pretty = '{ "name": "Zoë Łukasz 🎉" }';
     expect(removeJsonWhitespace(bytes(pretty)).toString()).toBe('{"name":"Zoë Łukasz 🎉"}');

@@ -8,15 +8,12 @@ describe('parseSecretList', () => {
 });
 
 describe('staticSigningSecrets', () => {
-  test('serves the configured secrets, without waiting too', async () => {
+  test('serves the configured secrets', async () => {
     await expect(staticSigningSecrets('a,b').current()).resolves.toEqual(['a', 'b']);
-    expect(staticSigningSecrets('a,b').currentIfKnown?.()).toEqual(['a', 'b']);
   });
 
   test.each([undefined, '', ' , '])('fails closed when the value is %p', async (value) => {
     await expect(staticSigningSecrets(value).current()).rejects.toBeInstanceOf(SecretNotConfiguredError);
-    // Nothing known: the caller waits on current(), which refuses.
-    expect(staticSigningSecrets(value).currentIfKnown?.()).toBeUndefined();
   });
 });
 
@@ -41,16 +38,6 @@ describe('cachedSigningSecrets', () => {
     await expect(secrets.current()).resolves.toEqual(['first']);
     clock += 59_999;
     await expect(secrets.current()).resolves.toEqual(['first']);
-    expect(fetches).toBe(1);
-  });
-
-  test('knows the value without waiting only while a fresh copy is cached', async () => {
-    const secrets = cachedSigningSecrets({ fetchSecret, ttlMs: 60_000, now });
-    expect(secrets.currentIfKnown?.()).toBeUndefined();
-    await secrets.current();
-    expect(secrets.currentIfKnown?.()).toEqual(['first']);
-    clock += 60_000;
-    expect(secrets.currentIfKnown?.()).toBeUndefined();
     expect(fetches).toBe(1);
   });
 

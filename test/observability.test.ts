@@ -1,85 +1,41 @@
-import { MetricCounters } from '../functions/shared/metricCounters.ts';
-import { createLogThrottle } from '../functions/shared/observability.ts';
+import { createLogger, createMetrics } from '../functions/shared/observability.ts';
+import { METRICS_NAMESPACE } from '../functions/shared/settings.ts';
+import { type CapturedOutput, captureOutput } from './support/captureOutput.ts';
 
-describe('MetricCounters', () => {
-  let clock: number;
-  let written: string[];
-  const counters = (flushIntervalMs = 1000) =>
-    new MetricCounters({ namespace: 'Test', service: 'svc', flushIntervalMs, now: () => clock, write: (line) => written.push(line) });
-  const documents = () => written.join('').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, any>);
+let output: CapturedOutput;
+beforeEach(() => {
+  output = captureOutput();
+});
+afterEach(() => output.restore());
 
-  beforeEach(() => {
-    clock = 1_700_000_000_000;
-    written = [];
+describe('createMetrics', () => {
+  test('publishes embedded metric format in the product namespace, with the service as a dimension', () => {
+    const metrics = createMetrics('voucherify-webhook-ingest', {});
+    metrics.addDimension('Reason', 'invalid_signature');
+    metrics.addMetric('WebhookRejected', 'Count', 1);
+    metrics.publishStoredMetrics();
+    const [line] = output.json();
+    expect(line).toMatchObject({
+      _aws: { CloudWatchMetrics: [{ Namespace: METRICS_NAMESPACE, Dimensions: [['service', 'Reason']], Metrics: [{ Name: 'WebhookRejected', Unit: 'Count' }] }] },
+      service: 'voucherify-webhook-ingest',
+      Reason: 'invalid_signature',
+      WebhookRejected: 1,
+    });
   });
 
-  test('publishes the first counts at once, as valid embedded metric format', () => {
-    const metrics = counters();
-    metrics.count('WebhookRejected', { Reason: 'invalid_signature' });
-    metrics.flushIfDue();
-    expect(documents()).toEqual([
-      {
-        _aws: {
-          Timestamp: clock,
-          CloudWatchMetrics: [
-            { Namespace: 'Test', Dimensions: [['service', 'Reason']], Metrics: [{ Name: 'WebhookRejected', Unit: 'Count' }] },
-          ],
-        },
-        service: 'svc',
-        Reason: 'invalid_signature',
-        WebhookRejected: 1,
-      },
-    ]);
-  });
-
-  test('aggregates counts within the interval into one line per dimension set', () => {
-    const metrics = counters();
-    metrics.count('WebhookAccepted', { Kind: 'promotion' });
-    metrics.flushIfDue();
-    written = [];
-    for (let i = 0; i < 500; i++) {
-      metrics.count('WebhookRejected', { Reason: 'invalid_signature' });
-      metrics.flushIfDue();
-    }
-    metrics.count('WebhookRejected', { Reason: 'malformed_json' });
-    metrics.count('WebhookAccepted', { Kind: 'promotion' });
-    expect(written).toHaveLength(0);
-    clock += 1000;
-    metrics.flushIfDue();
-    const published = documents();
-    expect(published).toHaveLength(3);
-    expect(published.find((d) => d.Reason === 'invalid_signature')?.WebhookRejected).toBe(500);
-    expect(published.find((d) => d.Reason === 'malformed_json')?.WebhookRejected).toBe(1);
-    expect(published.find((d) => d.Kind === 'promotion')?.WebhookAccepted).toBe(1);
-  });
-
-  test('writes nothing when there is nothing to publish', () => {
-    const metrics = counters();
-    metrics.flushIfDue();
-    metrics.flush();
-    expect(written).toHaveLength(0);
-  });
-
-  test('publishes immediately with an interval of zero', () => {
-    const metrics = counters(0);
-    metrics.count('A');
-    metrics.flushIfDue();
-    metrics.count('A');
-    metrics.flushIfDue();
-    expect(documents().map((d) => d.A)).toEqual([1, 1]);
+  test('takes the namespace and service from the Powertools variables when they are set', () => {
+    const metrics = createMetrics('ingest', { POWERTOOLS_METRICS_NAMESPACE: 'Other', POWERTOOLS_SERVICE_NAME: 'renamed' });
+    metrics.addMetric('X', 'Count', 1);
+    metrics.publishStoredMetrics();
+    expect(output.json()[0]).toMatchObject({ _aws: { CloudWatchMetrics: [{ Namespace: 'Other' }] }, service: 'renamed' });
   });
 });
 
-describe('createLogThrottle', () => {
-  test('lets the first line of each kind through and counts the rest until the window ends', () => {
-    let clock = 0;
-    const throttle = createLogThrottle(10_000, () => clock);
-    expect(throttle('invalid_signature')).toBe(0);
-    expect(throttle('invalid_signature')).toBeUndefined();
-    expect(throttle('malformed_json')).toBe(0);
-    expect(throttle('invalid_signature')).toBeUndefined();
-    clock = 10_000;
-    expect(throttle('invalid_signature')).toBe(2);
-    expect(throttle('invalid_signature')).toBeUndefined();
+describe('createLogger', () => {
+  test('writes JSON lines at the level the environment gives, with the service name', () => {
+    const logger = createLogger('voucherify-webhook-distribute', { POWERTOOLS_LOG_LEVEL: 'WARN' });
+    logger.info('hidden');
+    logger.warn('shown', { reason: 'x' });
+    expect(output.json()).toEqual([expect.objectContaining({ level: 'WARN', message: 'shown', reason: 'x', service: 'voucherify-webhook-distribute' })]);
   });
 });

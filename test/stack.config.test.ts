@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import {
-  CONTEXT_DEFAULTS,
+  STACK_SETTINGS,
   queueMaxMessageBytes,
   readAppContext,
   readWebhookStackConfig,
@@ -35,8 +35,8 @@ describe('reading the CDK context', () => {
         sandboxRecipients: [],
       },
       alarmEmail: undefined,
-      throttlingRateLimit: CONTEXT_DEFAULTS.throttlingRateLimit,
-      throttlingBurstLimit: CONTEXT_DEFAULTS.throttlingBurstLimit,
+      throttlingRateLimit: STACK_SETTINGS.throttlingRateLimit.defaultValue,
+      throttlingBurstLimit: STACK_SETTINGS.throttlingBurstLimit.defaultValue,
       batchSize: 10,
       maxBatchingWindowSeconds: 0,
       maxConcurrency: 5,

@@ -11,11 +11,11 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { FUNCTION_LOGICAL_IDS } from '../lib/functionNames.ts';
-import { CONTEXT_DEFAULTS } from '../lib/webhookStackConfig.ts';
+import { STACK_SETTINGS } from '../lib/webhookStackConfig.ts';
 
 const run = promisify(execFile);
 const PROJECT_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
-const STACK_NAME = CONTEXT_DEFAULTS.stackName;
+const STACK_NAME = STACK_SETTINGS.stackName.defaultValue;
 const SYNTH_TIMEOUT_MS = 120_000;
 
 interface CommandResult {

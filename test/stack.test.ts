@@ -1,9 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { IDEMPOTENCY_TABLE } from '../functions/distribute/idempotencyTable.ts';
-import { DEFAULT_MAX_BODY_BYTES } from '../functions/ingest/config.ts';
-import { DEFAULT_METRICS_NAMESPACE } from '../functions/shared/observability.ts';
-import { FUNCTION_LOGICAL_IDS, SERVICE_NAMES } from '../lib/functionNames.ts';
+import { INGEST_SETTINGS, METRICS_NAMESPACE, SERVICE_NAMES } from '../functions/shared/settings.ts';
+import { FUNCTION_LOGICAL_IDS } from '../lib/functionNames.ts';
 import { buildStack, HTTP_CONTEXT, resourceNamed, resourcesOfType, SES_CONTEXT, templateJson } from './support/webhookStack.ts';
 
 const ses = buildStack();
@@ -103,7 +102,7 @@ describe('the two functions', () => {
     expect(environmentOf(ses.template, logicalId)).not.toHaveProperty('NODE_OPTIONS');
     expect(environmentOf(ses.template, logicalId)).toMatchObject({
       POWERTOOLS_SERVICE_NAME: SERVICE_NAMES[name as keyof typeof SERVICE_NAMES],
-      POWERTOOLS_METRICS_NAMESPACE: DEFAULT_METRICS_NAMESPACE,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       POWERTOOLS_LOG_LEVEL: 'INFO',
     });
   });
@@ -137,7 +136,7 @@ describe('the two functions', () => {
       VOUCHERIFY_WEBHOOK_SECRET_ARN: { Ref: resourceNamed(ses.template, 'AWS::SecretsManager::Secret', 'WebhookSigningSecret').id },
       VOUCHERIFY_WEBHOOK_SECRET: '',
       SECRET_CACHE_TTL_SECONDS: '300',
-      MAX_BODY_BYTES: String(DEFAULT_MAX_BODY_BYTES),
+      MAX_BODY_BYTES: String((INGEST_SETTINGS.maxBodyBytes.defaultValue ?? 0)),
       MAX_EVENT_AGE_SECONDS: '0',
       ENQUEUE_TIMEOUT_MS: '4000',
     });
@@ -226,7 +225,7 @@ describe('the queue', () => {
   test('accepts the largest body the ingest accepts plus its message attributes, on both queues', () => {
     for (const queue of [mainQueue(ses.template), deadLetterQueue(ses.template)]) {
       const size = queue.properties.MaximumMessageSize as number;
-      expect(size).toBeGreaterThanOrEqual(DEFAULT_MAX_BODY_BYTES + 8 * 1024);
+      expect(size).toBeGreaterThanOrEqual((INGEST_SETTINGS.maxBodyBytes.defaultValue ?? 0) + 8 * 1024);
       expect(size).toBeLessThanOrEqual(1024 * 1024);
     }
   });
@@ -377,7 +376,7 @@ describe('the alarms', () => {
 
   test('the signature alarm counts the ingest’s invalid_signature rejections against the threshold in context', () => {
     const expected = {
-      Namespace: DEFAULT_METRICS_NAMESPACE,
+      Namespace: METRICS_NAMESPACE,
       MetricName: 'WebhookRejected',
       Dimensions: [
         { Name: 'Reason', Value: 'invalid_signature' },
@@ -395,7 +394,7 @@ describe('the alarms', () => {
     expect(permanent.Threshold).toBe(1);
     expect(permanent.Metrics).toEqual([
       expect.objectContaining({
-        Expression: `SELECT SUM(PermanentFailure) FROM "${DEFAULT_METRICS_NAMESPACE}" WHERE service = '${SERVICE_NAMES.distribute}'`,
+        Expression: `SELECT SUM(PermanentFailure) FROM "${METRICS_NAMESPACE}" WHERE service = '${SERVICE_NAMES.distribute}'`,
         Period: 300,
         ReturnData: true,
       }),
@@ -404,7 +403,7 @@ describe('the alarms', () => {
 
   test('the misconfiguration alarm watches the worker’s ConfigurationError metric', () => {
     expect(alarm(ses.template, 'WorkerMisconfiguredAlarm')).toMatchObject({
-      Namespace: DEFAULT_METRICS_NAMESPACE,
+      Namespace: METRICS_NAMESPACE,
       MetricName: 'ConfigurationError',
       Dimensions: [{ Name: 'service', Value: SERVICE_NAMES.distribute }],
       Threshold: 1,

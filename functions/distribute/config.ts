@@ -1,15 +1,15 @@
 import {
   ConfigurationError,
+  DELIVERY_CHANNELS,
+  type DeliveryChannelName,
+  DISTRIBUTE_SETTINGS as SETTINGS,
   type Environment,
-  readChoice,
-  readInteger,
-  readOptionalString,
-  readRequiredString,
-  readUrl,
-} from '../shared/env.ts';
+  readOptionalSetting,
+  readSetting,
+  SHARED_SETTINGS,
+} from '../shared/settings.ts';
 
-export const DELIVERY_CHANNELS = ['ses', 'http', 'outbox'] as const;
-export type DeliveryChannelName = (typeof DELIVERY_CHANNELS)[number];
+export { DELIVERY_CHANNELS, type DeliveryChannelName };
 
 export interface SesChannelConfig {
   readonly channel: 'ses';
@@ -41,7 +41,7 @@ export interface FormattingConfig {
   readonly timeZone: string;
 }
 
-/** Every setting of the distribute function; README.md (Configuration) documents each variable. */
+/** Every setting of the distribute function (functions/shared/settings.ts defines each one). */
 export interface DistributeConfig {
   readonly delivery: ChannelConfig;
   /** Permanent failures are sent here by the worker itself, with a FailureReason attribute. */
@@ -56,12 +56,9 @@ export interface DistributeConfig {
   readonly formatting: FormattingConfig;
 }
 
-// SQS's longest visibility timeout; the lock must always expire before the message reappears.
-const MAX_LOCK_SECONDS = 12 * 60 * 60;
-
 export function loadDistributeConfig(env: Environment): DistributeConfig {
-  const idempotencyLockSeconds = readInteger(env, 'IDEMPOTENCY_LOCK_SECONDS', 60, { min: 1, max: MAX_LOCK_SECONDS });
-  const deliveryTimeoutMs = readInteger(env, 'DELIVERY_TIMEOUT_MS', 5000, { min: 100, max: 60_000 });
+  const idempotencyLockSeconds = readSetting(env, SETTINGS.idempotencyLockSeconds);
+  const deliveryTimeoutMs = readSetting(env, SETTINGS.deliveryTimeoutMs);
   // A delivery that outlives its lock could be repeated by another worker taking the lock over.
   if (deliveryTimeoutMs >= idempotencyLockSeconds * 1000) {
     throw new ConfigurationError(
@@ -71,81 +68,55 @@ export function loadDistributeConfig(env: Environment): DistributeConfig {
   }
   return {
     delivery: loadChannelConfig(env),
-    deadLetterQueueUrl: readRequiredString(env, 'DEAD_LETTER_QUEUE_URL'),
-    idempotencyTableName: readRequiredString(env, 'IDEMPOTENCY_TABLE_NAME'),
+    deadLetterQueueUrl: readSetting(env, SETTINGS.deadLetterQueueUrl),
+    idempotencyTableName: readSetting(env, SETTINGS.idempotencyTableName),
     idempotencyLockSeconds,
-    idempotencyRetentionDays: readInteger(env, 'IDEMPOTENCY_RETENTION_DAYS', 15, { min: 1, max: 365 }),
+    idempotencyRetentionDays: readSetting(env, SETTINGS.idempotencyRetentionDays),
     deliveryTimeoutMs,
     formatting: {
-      currency: readCurrency(env, 'CURRENCY', 'EUR'),
-      locale: readLocale(env, 'LOCALE', 'en-GB'),
-      timeZone: readTimeZone(env, 'TIME_ZONE', 'UTC'),
+      currency: readSetting(env, SETTINGS.currency),
+      locale: readSetting(env, SETTINGS.locale),
+      timeZone: readSetting(env, SETTINGS.timeZone),
     },
   };
 }
 
 function loadChannelConfig(env: Environment): ChannelConfig {
-  const channel = readChoice(env, 'DELIVERY_CHANNEL', DELIVERY_CHANNELS, 'outbox');
+  const channel = readSetting(env, SETTINGS.deliveryChannel);
   switch (channel) {
-    case 'ses': {
-      const fromAddress = readRequiredString(env, 'SES_FROM_ADDRESS');
-      if (!fromAddress.includes('@')) {
-        throw new ConfigurationError('SES_FROM_ADDRESS', 'must be an e-mail address (optionally "Name <address>")');
-      }
-      return { channel, fromAddress, configurationSet: readOptionalString(env, 'SES_CONFIGURATION_SET') };
-    }
+    case 'ses':
+      return {
+        channel,
+        fromAddress: readSetting(env, SETTINGS.sesFromAddress),
+        configurationSet: readOptionalSetting(env, SETTINGS.sesConfigurationSet),
+      };
     case 'http': {
-      const forwardUrl = readUrl(env, 'FORWARD_URL');
-      if (forwardUrl === undefined) throw new ConfigurationError('FORWARD_URL', 'is required when DELIVERY_CHANNEL is http');
-      if (forwardUrl.protocol !== 'https:' && forwardUrl.protocol !== 'http:') {
-        throw new ConfigurationError('FORWARD_URL', `must be an http(s) URL, got "${forwardUrl.protocol}"`);
-      }
-      const value = readOptionalString(env, 'FORWARD_SIGNING_SECRET');
+      const forwardUrl = readForwardUrl(env);
+      const value = readOptionalSetting(env, SETTINGS.forwardSigningSecret);
       if (value !== undefined) return { channel, forwardUrl, signingSecret: { value } };
-      const arn = readOptionalString(env, 'FORWARD_SIGNING_SECRET_ARN');
+      const arn = readOptionalSetting(env, SETTINGS.forwardSigningSecretArn);
       // Unsigned forwarding would let anyone who learns the URL inject messages: fail closed.
       if (arn === undefined) {
         throw new ConfigurationError('FORWARD_SIGNING_SECRET', 'or FORWARD_SIGNING_SECRET_ARN is required when DELIVERY_CHANNEL is http');
       }
-      const cacheTtlSeconds = readInteger(env, 'SECRET_CACHE_TTL_SECONDS', 300, { min: 0, max: 86_400 });
-      return { channel, forwardUrl, signingSecret: { arn, cacheTtlSeconds } };
+      return { channel, forwardUrl, signingSecret: { arn, cacheTtlSeconds: readSetting(env, SHARED_SETTINGS.secretCacheTtlSeconds) } };
     }
     case 'outbox':
-      return { channel, outboxFile: readRequiredString(env, 'OUTBOX_FILE') };
+      return { channel, outboxFile: readSetting(env, SETTINGS.outboxFile) };
   }
 }
 
-/** Reads a value and checks it with an Intl constructor, which throws RangeError on what it cannot use. */
-function readIntlValue(env: Environment, name: string, fallback: string, check: (value: string) => void, expected: string): string {
-  const value = readOptionalString(env, name) ?? fallback;
+function readForwardUrl(env: Environment): URL {
+  const text = readOptionalSetting(env, SETTINGS.forwardUrl);
+  if (text === undefined) throw new ConfigurationError('FORWARD_URL', 'is required when DELIVERY_CHANNEL is http');
+  let url: URL;
   try {
-    check(value);
+    url = new URL(text);
   } catch {
-    throw new ConfigurationError(name, `must be ${expected}, got "${value}"`);
+    throw new ConfigurationError('FORWARD_URL', `must be an absolute URL, got "${text}"`);
   }
-  return value;
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigurationError('FORWARD_URL', `must be an http(s) URL, got "${url.protocol}"`);
+  }
+  return url;
 }
-
-const readCurrency = (env: Environment, name: string, fallback: string): string =>
-  readIntlValue(
-    env,
-    name,
-    fallback,
-    (value) => {
-      if (!/^[A-Z]{3}$/.test(value)) throw new RangeError(value);
-      new Intl.NumberFormat('en', { style: 'currency', currency: value });
-    },
-    'an ISO 4217 currency code such as EUR',
-  );
-
-const readLocale = (env: Environment, name: string, fallback: string): string =>
-  readIntlValue(env, name, fallback, (value) => Intl.getCanonicalLocales(value), 'a BCP 47 locale such as en-GB');
-
-const readTimeZone = (env: Environment, name: string, fallback: string): string =>
-  readIntlValue(
-    env,
-    name,
-    fallback,
-    (value) => new Intl.DateTimeFormat('en', { timeZone: value }),
-    'an IANA time zone such as Europe/Warsaw',
-  );

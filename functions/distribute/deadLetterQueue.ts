@@ -1,5 +1,5 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { MESSAGE_ATTRIBUTE, stringAttribute } from '../shared/webhookContract.ts';
+import { MESSAGE_ATTRIBUTE, messageAttribute } from '../shared/webhookContract.ts';
 import { DeadLetterQueueError, errorName } from './errors.ts';
 import type { QueuedWebhook } from './queuedWebhook.ts';
 
@@ -38,8 +38,8 @@ export function sqsDeadLetterQueue(options: { readonly client: SQSClient; readon
             MessageBody: webhook.body,
             MessageAttributes: {
               ...webhook.attributes,
-              [MESSAGE_ATTRIBUTE.failureReason]: stringAttribute(deadLetter.reason),
-              [MESSAGE_ATTRIBUTE.failureDetail]: stringAttribute(attributeSafe(deadLetter.detail)),
+              [MESSAGE_ATTRIBUTE.failureReason]: messageAttribute(deadLetter.reason),
+              [MESSAGE_ATTRIBUTE.failureDetail]: messageAttribute(attributeSafe(deadLetter.detail)),
             },
           }),
           { abortSignal: AbortSignal.timeout(options.timeoutMs) },

@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { cachedSecret } from '../shared/cachedSecret.ts';
-import type { Environment } from '../shared/env.ts';
+import type { Environment } from '../shared/settings.ts';
 import { readSecretString } from '../shared/secretsManagerSecret.ts';
 import { type ChannelConfig, type DistributeConfig, type HttpChannelConfig, loadDistributeConfig } from './config.ts';
 import { sqsDeadLetterQueue } from './deadLetterQueue.ts';

@@ -1,21 +1,19 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import type { Environment } from '../shared/env.ts';
-import type { MetricCounters } from '../shared/metricCounters.ts';
-import { createLogger, createMetricCounters } from '../shared/observability.ts';
-import { publishMetrics } from '../shared/publishMetrics.ts';
-import { distributeBatch } from './distributeBatch.ts';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { createLogger, createMetrics } from '../shared/observability.ts';
+import { type Environment, SERVICE_NAMES } from '../shared/settings.ts';
 import { createDistributeDependencies, type DistributeWiring } from './distributeDependencies.ts';
-import type { DistributeDependencies, RecordOutcome } from './distributeRecord.ts';
+import { type DistributeDependencies, distributeRecord, errorDetail, identityFromAttributes, needsRetry, type RecordOutcome } from './distributeRecord.ts';
 import { toQueuedWebhook } from './queuedWebhook.ts';
-
-export const DISTRIBUTE_SERVICE_NAME = 'voucherify-webhook-distribute';
 
 export interface DistributeHandlerOptions {
   readonly logger?: Logger;
-  readonly metrics?: MetricCounters;
+  readonly metrics?: Metrics;
   /** Replaces the dependencies built from the environment (tests). */
   readonly dependencies?: DistributeDependencies;
   /** SDK clients for the dependencies built from the environment (tests, local runs). */
@@ -23,6 +21,11 @@ export interface DistributeHandlerOptions {
 }
 
 export type DistributeHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+/** Thrown for a record SQS must deliver again: Powertools' batch processor reports it in batchItemFailures. */
+class RetryRecordError extends Error {
+  override readonly name = 'RetryRecordError';
+}
 
 /** Log fields of a record: ids and outcome only, never contact details or message content. */
 function logFields(outcome: RecordOutcome): Record<string, unknown> {
@@ -59,17 +62,39 @@ const stackWithoutMessage = (error: unknown): string | undefined =>
   error instanceof Error ? `${error.name}\n${(error.stack ?? '').split('\n').slice(1).join('\n')}` : undefined;
 
 /**
- * The distribute Lambda handler: the SQS event source mapping (with ReportBatchItemFailures)
- * hands it batches; distributeBatch decides each record; this wires that to Lambda, logs and
- * metrics. Dependencies are built once per container; a configuration error is logged once and
- * every record is then reported as failed, so nothing is lost and the DLQ catches what a fix
- * does not come in time for.
+ * The counts of one batch's outcomes, by metric and dimension, published after the batch as one
+ * metric line each: a batch of ten deliveries is one line, not ten.
+ */
+class OutcomeCounts {
+  readonly #counts = new Map<string, { metric: string; dimension?: readonly [string, string]; value: number }>();
+
+  add(metric: string, dimension?: readonly [string, string]): void {
+    const key = dimension ? `${metric}\u0000${dimension[0]}\u0000${dimension[1]}` : metric;
+    const entry = this.#counts.get(key);
+    if (entry) entry.value++;
+    else this.#counts.set(key, { metric, ...(dimension ? { dimension } : {}), value: 1 });
+  }
+
+  publish(metrics: Metrics): void {
+    for (const { metric, dimension, value } of this.#counts.values()) {
+      const single = metrics.singleMetric();
+      if (dimension) single.addDimension(...dimension);
+      single.addMetric(metric, MetricUnit.Count, value);
+    }
+  }
+}
+
+/**
+ * The distribute Lambda handler: the SQS event source mapping (with ReportBatchItemFailures) hands
+ * it batches; Powertools' batch processor runs distributeRecord on every record concurrently and
+ * reports only the records to retry, so one record's failure never sends its batch-mates again.
+ * Dependencies are built once per container; a configuration error is logged once and every record
+ * is then reported as failed, so nothing is lost and the DLQ catches what a fix does not come in
+ * time for.
  */
 export function createDistributeHandler(env: Environment, options: DistributeHandlerOptions = {}): DistributeHandler {
-  const logger = options.logger ?? createLogger(DISTRIBUTE_SERVICE_NAME, env);
-  // Published after every batch (interval 0): a batch already amortises the line, and the worker's
-  // outcomes feed alarms that should not wait for the container's next invocation.
-  const metrics = options.metrics ?? createMetricCounters(DISTRIBUTE_SERVICE_NAME, env, { flushIntervalMs: 0 });
+  const logger = options.logger ?? createLogger(SERVICE_NAMES.distribute, env);
+  const metrics = options.metrics ?? createMetrics(SERVICE_NAMES.distribute, env);
 
   let dependencies: DistributeDependencies | undefined = options.dependencies;
   if (!dependencies) {
@@ -83,61 +108,80 @@ export function createDistributeHandler(env: Environment, options: DistributeHan
     }
   }
 
-  /** Counted per dimension value and published as one EMF line per dimension set after the batch. */
-  function count(name: string, dimension?: { name: string; value: string }): void {
-    metrics.count(name, dimension ? { [dimension.name]: dimension.value } : {});
-  }
-
-  function recordOutcome(outcome: RecordOutcome): void {
+  function recordOutcome(outcome: RecordOutcome, counts: OutcomeCounts): void {
     const fields = logFields(outcome);
     // A claim left unfinished by an attempt that died: if that attempt had delivered, this is a second copy.
-    if (outcome.claimTakenOver) count('ClaimTakenOver');
+    if (outcome.claimTakenOver) counts.add('ClaimTakenOver');
     switch (outcome.outcome) {
       case 'delivered':
-        count('Delivered', { name: 'Kind', value: String(outcome.identity.kind) });
-        if (outcome.completion === 'completed') {
-          if (outcome.claimTakenOver) {
-            logger.warn('Send-out delivered after taking over an abandoned claim; the attempt that abandoned it may have delivered it too', fields);
-          } else logger.info('Send-out delivered', fields);
-        } else {
-          count('DeliveryNotRecorded', { name: 'Reason', value: outcome.completion });
+        counts.add('Delivered', ['Kind', String(outcome.identity.kind)]);
+        if (outcome.completion !== 'completed') {
+          counts.add('DeliveryNotRecorded', ['Reason', outcome.completion]);
           logger.error('Send-out delivered, but its idempotency record could not be completed', fields);
+        } else if (outcome.claimTakenOver) {
+          logger.warn('Send-out delivered after taking over an abandoned claim; the attempt that abandoned it may have delivered it too', fields);
+        } else {
+          logger.info('Send-out delivered', fields);
         }
         return;
       case 'skipped':
-        count('Skipped', { name: 'Reason', value: outcome.reason });
+        counts.add('Skipped', ['Reason', outcome.reason]);
         logger.info('Send-out skipped', fields);
         return;
       case 'transient_failure':
-        count('TransientFailure', { name: 'Reason', value: outcome.reason });
+        counts.add('TransientFailure', ['Reason', outcome.reason]);
         logger.warn('Send-out not delivered yet; it will be retried', fields);
         return;
       case 'permanent_failure':
-        count('PermanentFailure', { name: 'Reason', value: outcome.reason });
-        if (outcome.deadLettered) logger.error('Send-out failed permanently and was moved to the DLQ', fields);
-        else {
-          count('DeadLetterFailed');
+        counts.add('PermanentFailure', ['Reason', outcome.reason]);
+        if (outcome.deadLettered) {
+          logger.error('Send-out failed permanently and was moved to the DLQ', fields);
+        } else {
+          counts.add('DeadLetterFailed');
           logger.error('Send-out failed permanently, and the DLQ refused it; it stays on the queue', fields);
         }
     }
   }
 
-  async function distribute(event: SQSEvent): Promise<SQSBatchResponse> {
+  async function distribute(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
     const records = event.Records ?? [];
-    metrics.count('RecordsReceived', {}, records.length);
+    metrics.addMetric('RecordsReceived', MetricUnit.Count, records.length);
     if (!dependencies) {
-      metrics.count('ConfigurationError');
+      metrics.addMetric('ConfigurationError', MetricUnit.Count, 1);
       logger.error('Misconfigured: every record of the batch is reported as failed', { records: records.length });
       return { batchItemFailures: records.map((record) => ({ itemIdentifier: record.messageId })) };
     }
-    const { batchItemFailures, outcomes } = await distributeBatch(records.map(toQueuedWebhook), dependencies);
-    for (const outcome of outcomes) recordOutcome(outcome);
-    return { batchItemFailures };
+    const ready = dependencies;
+    const counts = new OutcomeCounts();
+    const handleRecord = async (record: SQSRecord): Promise<void> => {
+      const webhook = toQueuedWebhook(record);
+      let outcome: RecordOutcome;
+      try {
+        outcome = await distributeRecord(webhook, ready);
+      } catch (error) {
+        // A bug, contained to its record: retried like any transient failure, with its stack logged.
+        outcome = {
+          messageId: webhook.messageId,
+          identity: identityFromAttributes(webhook),
+          outcome: 'transient_failure',
+          reason: 'unexpected_error',
+          detail: errorDetail(error),
+          error,
+        };
+      }
+      recordOutcome(outcome, counts);
+      if (needsRetry(outcome)) throw new RetryRecordError(outcome.outcome);
+    };
+    // A processor per batch: the local pipeline, like Lambda's managed instances, can run batches concurrently.
+    const processor = new BatchProcessor(EventType.SQS);
+    const response = await processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false });
+    counts.publish(metrics);
+    return response;
   }
 
   return middy(distribute)
+    .use(logMetrics(metrics))
     // logEvent false overrides POWERTOOLS_LOGGER_LOG_EVENT: the event's bodies hold customers'
     // contact details, which must not be logged even when someone turns event logging on to debug.
-    .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
-    .use(publishMetrics(metrics)) as unknown as DistributeHandler;
+    .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false })) as unknown as DistributeHandler;
 }

@@ -13,7 +13,7 @@ import type { DistributionMessage } from './distributionMessage.ts';
 import { DistributeError, errorName, PermanentDeliveryError, TemplateError } from './errors.ts';
 import type { Formatters } from './formatters.ts';
 import type { IdempotencyClaim, IdempotencyLease, IdempotencyStore } from './idempotencyStore.ts';
-import { type QueuedWebhook, stringAttribute } from './queuedWebhook.ts';
+import { type QueuedWebhook, attributeText } from './queuedWebhook.ts';
 import { renderMessage } from './renderMessage.ts';
 import type { TemplateOverride } from './templates/messageTemplate.ts';
 
@@ -82,10 +82,10 @@ export const needsRetry = (outcome: RecordOutcome): boolean =>
   outcome.outcome === 'transient_failure' || (outcome.outcome === 'permanent_failure' && !outcome.deadLettered);
 
 export const identityFromAttributes = (webhook: QueuedWebhook): RecordIdentity => ({
-  envelopeId: stringAttribute(webhook, MESSAGE_ATTRIBUTE.envelopeId),
-  eventId: stringAttribute(webhook, MESSAGE_ATTRIBUTE.eventId),
-  distributionId: stringAttribute(webhook, MESSAGE_ATTRIBUTE.distributionId),
-  kind: stringAttribute(webhook, MESSAGE_ATTRIBUTE.distributionKind),
+  envelopeId: attributeText(webhook, MESSAGE_ATTRIBUTE.envelopeId),
+  eventId: attributeText(webhook, MESSAGE_ATTRIBUTE.eventId),
+  distributionId: attributeText(webhook, MESSAGE_ATTRIBUTE.distributionId),
+  kind: attributeText(webhook, MESSAGE_ATTRIBUTE.distributionKind),
 });
 
 const identityOf = (webhook: SegmentEnteredWebhook): RecordIdentity => ({

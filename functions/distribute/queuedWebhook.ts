@@ -24,4 +24,4 @@ export function toQueuedWebhook(record: SQSRecord): QueuedWebhook {
 }
 
 /** A string attribute, or undefined when absent: used to identify records whose body cannot be read. */
-export const stringAttribute = (webhook: QueuedWebhook, name: string): string | undefined => webhook.attributes[name]?.StringValue;
+export const attributeText = (webhook: QueuedWebhook, name: string): string | undefined => webhook.attributes[name]?.StringValue;

@@ -1,19 +1,17 @@
 /**
- * A small logic-less template renderer in the style of Mustache (and of Voucherify's own
- * `{{customer.name}}` placeholders), with only what message copy needs:
+ * Renders message templates with Mustache, the logic-less syntax of Voucherify's own
+ * `{{customer.name}}` placeholders: `{{path}}` inserts a value, `{{#path}}…{{/path}}` renders when it
+ * is truthy and `{{^path}}…{{/path}}` when it is not. A section tag alone on its line takes the line
+ * with it. Values are HTML-escaped in the HTML part only.
  *
- * - `{{path}}` inserts a value: HTML-escaped in `html` mode, verbatim in `text` mode;
- * - `{{#path}}…{{/path}}` renders its content when the value is truthy;
- * - `{{^path}}…{{/path}}` renders its content when the value is falsy (absent, null, false, '', 0).
- *
- * Paths are dot-separated and always start at the root of the view (sections do not change the
- * context), so a template reads the same wherever a placeholder stands. A section tag alone on its
- * line takes the whole line with it, so text templates need no blank-line gymnastics.
- *
- * Strict by design: a path the view does not have, an unbalanced section, a placeholder that
- * names an object, or any other `{{…}}` tag is a TemplateError, never silently empty output.
- * A parent that is null or false (a voucher on a plain message) renders as empty, not an error.
+ * Stricter than Mustache, which renders what it cannot find as nothing: a placeholder the view does
+ * not have, one naming an object, an unescaped tag (`{{{…}}}`, `{{&…}}`), a partial, a comment or a
+ * delimiter change is a TemplateError. Paths always start at the root of the view, so a template
+ * reads the same wherever a placeholder stands; below a parent that is null or false (a voucher on a
+ * plain message) a path renders as empty. test/distribute.templates.test.ts renders every template
+ * against every kind, so a mistake fails the build, not a send-out.
  */
+import Mustache from 'mustache';
 import { TemplateError } from './errors.ts';
 
 export type TemplateMode = 'html' | 'text';
@@ -22,85 +20,42 @@ export type TemplateMode = 'html' | 'text';
 export type TemplateView = { readonly [key: string]: TemplateValue };
 export type TemplateValue = string | number | boolean | null | TemplateView;
 
-type TemplateNode =
-  | { readonly type: 'text'; readonly text: string }
-  | { readonly type: 'value'; readonly path: string }
-  | { readonly type: 'section'; readonly path: string; readonly inverted: boolean; readonly children: readonly TemplateNode[] };
+/** A token of Mustache's parse: its type ('text', 'name', '#', '^', …), its value, and a section's children at index 4. */
+type Token = [type: string, value: string, start: number, end: number, children?: Token[]];
 
-const TAG = /\{\{(.*?)\}\}/gs;
-const TAG_BODY = /^\s*([#^/]?)\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*$/;
-// A section tag with nothing but blanks around it on its line, the line break included.
-const STANDALONE_SECTION_TAG = /^[ \t]*(\{\{\s*[#^/][^}]*\}\})[ \t]*(?:\r?\n|$)/gm;
+const PATH = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
-const parsed = new Map<string, readonly TemplateNode[]>();
-
-/** Parses a template (once per distinct source), throwing TemplateError when it is malformed. */
-export function parseTemplate(source: string): readonly TemplateNode[] {
-  let nodes = parsed.get(source);
-  if (!nodes) {
-    nodes = parse(source);
-    parsed.set(source, nodes);
+/** The placeholders of a template, checked for what this renderer allows; throws TemplateError. */
+export function parseTemplate(source: string): readonly Token[] {
+  let tokens: Token[];
+  try {
+    tokens = Mustache.parse(source) as unknown as Token[];
+  } catch (error) {
+    throw new TemplateError('Malformed template', (error as Error).message.replace(/\s+/g, ' '), { cause: error });
   }
-  return nodes;
+  checkTokens(tokens);
+  return tokens;
 }
 
-function parse(source: string): readonly TemplateNode[] {
-  const text = source.replace(STANDALONE_SECTION_TAG, '$1');
-  const root: TemplateNode[] = [];
-  const open: { path: string; inverted: boolean; children: TemplateNode[]; parent: TemplateNode[] }[] = [];
-  let current = root;
-  let position = 0;
+function checkTokens(tokens: readonly Token[]): void {
+  for (const [type, value, , , children] of tokens) {
+    if (type === 'text') continue;
+    if (type !== 'name' && type !== '#' && type !== '^') throw new TemplateError('Unsupported tag', `unsupported tag "${type}" ${value}`);
+    if (!PATH.test(value)) throw new TemplateError('Unsupported tag', `"${value}" is not a dot path`);
+    if (children) checkTokens(children);
+  }
+}
 
-  const pushText = (value: string) => {
-    if (value.includes('{{')) throw new TemplateError('Unterminated tag', `unterminated tag near "${excerpt(value)}"`);
-    if (value) current.push({ type: 'text', text: value });
-  };
-
-  for (const match of text.matchAll(TAG)) {
-    pushText(text.slice(position, match.index));
-    position = match.index + match[0].length;
-    const tag = TAG_BODY.exec(match[1] ?? '');
-    if (!tag) throw new TemplateError('Unsupported tag', `unsupported tag ${excerpt(match[0])}`);
-    const [, sigil, path = ''] = tag;
-    if (sigil === '#' || sigil === '^') {
-      const section = { path, inverted: sigil === '^', children: [] as TemplateNode[], parent: current };
-      open.push(section);
-      current = section.children;
-    } else if (sigil === '/') {
-      const section = open.pop();
-      if (!section) throw new TemplateError('Unbalanced section', `{{/${path}}} closes no section`);
-      if (section.path !== path) throw new TemplateError('Unbalanced section', `{{/${path}}} closes {{${section.inverted ? '^' : '#'}${section.path}}}`);
-      current = section.parent;
-      current.push({ type: 'section', path, inverted: section.inverted, children: section.children });
-    } else {
-      current.push({ type: 'value', path });
+/** Every path of a template resolved against a view: unknown keys and objects in value position fail. */
+function checkPaths(tokens: readonly Token[], view: TemplateView): void {
+  for (const [type, path, , , children] of tokens) {
+    if (type === 'text') continue;
+    const value = resolve(view, path);
+    if (type === 'name' && typeof value === 'object' && value !== null) {
+      throw new TemplateError('Placeholder names an object', `${path}: names an object, not a value`);
     }
+    if (children) checkPaths(children, view);
   }
-  pushText(text.slice(position));
-  const unclosed = open.at(-1);
-  if (unclosed) throw new TemplateError('Unbalanced section', `{{${unclosed.inverted ? '^' : '#'}${unclosed.path}}} is never closed`);
-  return root;
-}
-
-const excerpt = (value: string): string => (value.length > 40 ? `${value.slice(0, 40)}…` : value).replace(/\s+/g, ' ');
-
-/** Renders a template against a view; throws TemplateError for malformed templates and unknown paths. */
-export function renderTemplate(source: string, view: TemplateView, mode: TemplateMode): string {
-  return renderNodes(parseTemplate(source), view, mode);
-}
-
-function renderNodes(nodes: readonly TemplateNode[], view: TemplateView, mode: TemplateMode): string {
-  let output = '';
-  for (const node of nodes) {
-    if (node.type === 'text') {
-      output += node.text;
-    } else if (node.type === 'value') {
-      output += formatValue(resolve(view, node.path), node.path, mode);
-    } else if (isTruthy(resolve(view, node.path)) !== node.inverted) {
-      output += renderNodes(node.children, view, mode);
-    }
-  }
-  return output;
 }
 
 /** The value at a dot path; undefined below a null or false parent; TemplateError for a key the view lacks. */
@@ -116,16 +71,15 @@ function resolve(view: TemplateView, path: string): TemplateValue | undefined {
   return value;
 }
 
-const isTruthy = (value: TemplateValue | undefined): boolean => Boolean(value);
-
-function formatValue(value: TemplateValue | undefined, path: string, mode: TemplateMode): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'object') throw new TemplateError('Placeholder names an object', `${path}: names an object, not a value`);
-  const text = String(value);
-  return mode === 'html' ? escapeHtml(text) : text;
-}
-
 const HTML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 /** Escapes the five characters that matter in HTML text and quoted attribute values. */
 export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (character) => HTML_ESCAPES[character] ?? character);
+
+const verbatim = (text: string): string => text;
+
+/** Renders a template against a view; throws TemplateError for malformed templates and unknown paths. */
+export function renderTemplate(source: string, view: TemplateView, mode: TemplateMode): string {
+  checkPaths(parseTemplate(source), view);
+  return Mustache.render(source, view, undefined, { escape: mode === 'html' ? escapeHtml : verbatim });
+}

@@ -5,12 +5,6 @@ import { SecretNotConfiguredError, SecretUnavailableError } from './errors.ts';
 export interface SigningSecrets {
   /** Resolves the active secrets, or rejects with SecretNotConfiguredError / SecretUnavailableError. */
   current(): Promise<readonly string[]>;
-  /**
-   * The active secrets when they are known without waiting (configured directly, or cached and
-   * fresh); undefined when only current() can tell. Refusing a forged request then takes no trip
-   * through the microtask queue, ≈ 1-2 % of a 401 (BENCHMARKS.md).
-   */
-  currentIfKnown?(): readonly string[] | undefined;
 }
 
 /** Splits a comma-separated list of secrets; blanks are dropped so a stray comma is harmless. */
@@ -21,17 +15,18 @@ export function parseSecretList(value: string): string[] {
     .filter((secret) => secret.length > 0);
 }
 
+/** Secrets given directly (local runs); none at all fails closed on every request. */
 export function staticSigningSecrets(value: string | undefined): SigningSecrets {
   const secrets = value === undefined ? [] : parseSecretList(value);
-  const result = Promise.resolve(secrets);
   if (secrets.length === 0) {
-    const missing = Promise.reject(
-      new SecretNotConfiguredError('No webhook signing secret: set VOUCHERIFY_WEBHOOK_SECRET or VOUCHERIFY_WEBHOOK_SECRET_ARN'),
-    );
-    missing.catch(() => undefined);
-    return { current: () => missing, currentIfKnown: () => undefined };
+    return {
+      current: () =>
+        Promise.reject(
+          new SecretNotConfiguredError('No webhook signing secret: set VOUCHERIFY_WEBHOOK_SECRET or VOUCHERIFY_WEBHOOK_SECRET_ARN'),
+        ),
+    };
   }
-  return { current: () => result, currentIfKnown: () => secrets };
+  return { current: () => Promise.resolve(secrets) };
 }
 
 export type CachedSigningSecretOptions = Omit<CachedSecretOptions<readonly string[]>, 'parse' | 'unavailableError'>;

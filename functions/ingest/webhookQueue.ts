@@ -1,5 +1,5 @@
 import { type MessageAttributeValue, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { type DistributionKind, isSafeId, MESSAGE_ATTRIBUTE, stringAttribute } from '../shared/webhookContract.ts';
+import { type DistributionKind, isSafeId, MESSAGE_ATTRIBUTE, messageAttribute } from '../shared/webhookContract.ts';
 import { QueueUnavailableError } from './errors.ts';
 
 /** A verified, validated send-out on its way to the distribute function. */
@@ -49,52 +49,19 @@ export function escapeCharactersSqsRefuses(json: string): string {
   return json.replace(CHARACTERS_SQS_REFUSES, (character) => `\\u${character.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
-/**
- * The deadline of one SendMessage, retries included, in the form the SDK's HTTP handler takes as
- * `abortSignal`: `aborted`, `reason` and an `onabort` callback, the minimal signal interface
- * @smithy/types declares next to the platform's AbortSignal (node-http-handler sets `onabort` when
- * the signal has no `addEventListener`). Not an AbortController: the SDK adds and removes a
- * listener on a platform AbortSignal for every request, Node's EventTarget machinery, which cost
- * more than the rest of the deadline together (A/Bs here put it at 1-3 % of a whole 202, close to
- * this machine's noise; BENCHMARKS.md); and not AbortSignal.timeout, which also leaves its timer
- * pending for the whole timeout. It aborts with the reason AbortSignal.timeout would. A test with a
- * stalled queue (test/ingest.webhookQueue.test.ts) proves the SDK still honours it.
- */
-class EnqueueDeadline {
-  aborted = false;
-  reason: unknown = undefined;
-  onabort: ((this: unknown) => void) | null = null;
-  readonly #timer: NodeJS.Timeout;
-
-  constructor(timeoutMs: number) {
-    this.#timer = setTimeout(() => {
-      this.aborted = true;
-      this.reason = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
-      this.onabort?.();
-    }, timeoutMs);
-    // A pending deadline must not keep a process (a test, the local stack) alive.
-    this.#timer.unref();
-  }
-
-  clear(): void {
-    clearTimeout(this.#timer);
-  }
-}
-
 export function sqsWebhookQueue(options: SqsWebhookQueueOptions): WebhookQueue {
   const client = options.client ?? createBoundedSqsClient();
   return {
     async enqueue(webhook) {
       const attributes: Record<string, MessageAttributeValue> = {
-        [MESSAGE_ATTRIBUTE.envelopeId]: stringAttribute(webhook.envelopeId),
-        [MESSAGE_ATTRIBUTE.eventId]: stringAttribute(webhook.eventId),
-        [MESSAGE_ATTRIBUTE.distributionKind]: stringAttribute(webhook.kind),
+        [MESSAGE_ATTRIBUTE.envelopeId]: messageAttribute(webhook.envelopeId),
+        [MESSAGE_ATTRIBUTE.eventId]: messageAttribute(webhook.eventId),
+        [MESSAGE_ATTRIBUTE.distributionKind]: messageAttribute(webhook.kind),
       };
       // Optional and only for correlation: an id SQS would refuse is left out rather than failing the send.
       if (webhook.distributionId && isSafeId(webhook.distributionId)) {
-        attributes[MESSAGE_ATTRIBUTE.distributionId] = stringAttribute(webhook.distributionId);
+        attributes[MESSAGE_ATTRIBUTE.distributionId] = messageAttribute(webhook.distributionId);
       }
-      const deadline = new EnqueueDeadline(options.timeoutMs);
       try {
         await client.send(
           new SendMessageCommand({
@@ -102,12 +69,11 @@ export function sqsWebhookQueue(options: SqsWebhookQueueOptions): WebhookQueue {
             MessageBody: escapeCharactersSqsRefuses(webhook.body),
             MessageAttributes: attributes,
           }),
-          { abortSignal: deadline },
+          // The SDK's own retries stay inside this bound, so Voucherify always gets an answer in time.
+          { abortSignal: AbortSignal.timeout(options.timeoutMs) },
         );
       } catch (error) {
         throw new QueueUnavailableError('Could not enqueue the webhook', { cause: error });
-      } finally {
-        deadline.clear();
       }
     },
   };

@@ -17,8 +17,6 @@ export interface CachedSecretOptions<TValue> {
 
 export interface CachedSecret<TValue> {
   current(): Promise<TValue>;
-  /** The value when a copy within its TTL is cached, without waiting; undefined when current() would fetch. */
-  currentIfKnown(): TValue | undefined;
 }
 
 /**
@@ -50,13 +48,9 @@ export function cachedSecret<TValue>(options: CachedSecretOptions<TValue>): Cach
     return value;
   };
 
-  const fresh = (): { value: TValue } | undefined => (cached && now() - cached.fetchedAt < options.ttlMs ? cached : undefined);
-
   return {
-    currentIfKnown: () => fresh()?.value,
     current() {
-      const copy = fresh();
-      if (copy) return Promise.resolve(copy.value);
+      if (cached && now() - cached.fetchedAt < options.ttlMs) return Promise.resolve(cached.value);
       refreshing ??= refresh().finally(() => {
         refreshing = undefined;
       });

@@ -31,12 +31,11 @@ export const MESSAGE_ATTRIBUTE = {
 } as const;
 
 /** A message attribute as both functions write it (the ingest on the queue, the worker on the DLQ). */
-export const stringAttribute = (value: string): MessageAttributeValue => ({ DataType: 'String', StringValue: value });
+export const messageAttribute = (value: string): MessageAttributeValue => ({ DataType: 'String', StringValue: value });
 
 const isJsonObject = (input: unknown): boolean =>
   typeof input === 'object' && input !== null && !Array.isArray(input);
 
-/** Any JSON object: jsonObject({}) without the copy of every key into the output. */
 const anyJsonObject = v.custom<Record<string, unknown>>(isJsonObject, 'must be a JSON object');
 
 /**
@@ -45,15 +44,6 @@ const anyJsonObject = v.custom<Record<string, unknown>>(isJsonObject, 'must be a
  */
 const jsonObject = <const TEntries extends v.ObjectEntries>(entries: TEntries) =>
   v.pipe(anyJsonObject, v.looseObject(entries, 'is required'));
-
-/**
- * jsonObject for views that read only what they check (the ingest's acceptance view): the same
- * checks with the same issues (valibot's object and looseObject differ only in copying unknown
- * keys to the output), and an output of the given entries alone. Copying every key of a 6 KB body
- * into new objects, for output the ingest never reads, was most of what validation cost a 202.
- */
-const checkedJsonObject = <const TEntries extends v.ObjectEntries>(entries: TEntries) =>
-  v.pipe(anyJsonObject, v.object(entries, 'is required'));
 
 const requiredString = v.string('must be a string');
 
@@ -85,7 +75,7 @@ const optionalNumber = lenient(v.pipe(v.number(), v.finite()));
 // ---------------------------------------------------------------------------------------------
 // Envelope: the same for every webhook Voucherify sends with version v2024-01-01.
 
-const envelopeEntries = {
+export const webhookEnvelopeSchema = jsonObject({
   id: transportId,
   project_id: requiredString,
   created_at: requiredString,
@@ -100,26 +90,15 @@ const envelopeEntries = {
     type: requiredString,
     created_at: optionalString,
   }),
-};
-
-export const webhookEnvelopeSchema = jsonObject(envelopeEntries);
-
-/**
- * The ingest's view of the envelope: the same entries, checked the same way, copying nothing it
- * does not read. `data` is passed on as received, to be checked by the acceptance view of `data`.
- */
-const acceptanceEnvelopeSchema = checkedJsonObject({ ...envelopeEntries, data: anyJsonObject });
+});
 
 export type WebhookEnvelope = v.InferOutput<typeof webhookEnvelopeSchema>;
 
 // ---------------------------------------------------------------------------------------------
 // `data` of customer.segment.entered: customer and segment always; the rest by distribution purpose.
 
-/** What identifies a customer or a segment: the only fields of `data` whose absence is an error. */
-const identifiedById = { id: requiredId } as const;
-
 const customerSchema = jsonObject({
-  ...identifiedById,
+  id: requiredId,
   source_id: optionalString,
   name: optionalString,
   email: optionalString,
@@ -128,7 +107,7 @@ const customerSchema = jsonObject({
 });
 
 const segmentSchema = jsonObject({
-  ...identifiedById,
+  id: requiredId,
   name: optionalString,
 });
 
@@ -151,12 +130,10 @@ const discountSchema = jsonObject({
   unit_type: optionalString,
 });
 
-/** The voucher's code decides the distribution kind (classifyDistribution). */
-const voucherCode = { code: optionalString } as const;
-
 const voucherSchema = jsonObject({
   id: optionalString,
-  ...voucherCode,
+  /** Decides the distribution kind (classifyDistribution). */
+  code: optionalString,
   type: optionalString,
   discount: lenient(discountSchema),
   gift: lenient(jsonObject({ amount: optionalNumber, balance: optionalNumber })),
@@ -167,14 +144,12 @@ const voucherSchema = jsonObject({
   campaign_id: optionalString,
 });
 
-/** The publication's distribution id names the distribution of a unique-code send-out (distributionIdOf). */
-const publicationDistributionId = { distribution_id: optionalString } as const;
-
 const publicationSchema = jsonObject({
   id: optionalString,
   customer_id: optionalString,
   channel: optionalString,
-  metadata: lenient(jsonObject({ ...publicationDistributionId, source_type: optionalString })),
+  // distribution_id names the distribution of a unique-code send-out (distributionIdOf).
+  metadata: lenient(jsonObject({ distribution_id: optionalString, source_type: optionalString })),
 });
 
 const promotionTierSchema = jsonObject({
@@ -199,27 +174,8 @@ export type Voucher = NonNullable<SegmentEnteredData['voucher']>;
 export type VoucherDiscount = NonNullable<Voucher['discount']>;
 export type PromotionTier = NonNullable<SegmentEnteredData['promotion_tier']>;
 
-/**
- * The ingest's view of the same `data`: every check of segmentEnteredDataSchema that can fail (a
- * customer and a segment, each an object with an id: every other field is lenient and never fails),
- * plus what the ingest reads to label the message (the voucher's code, whether there is a promotion
- * tier, the publication's distribution id), built from the same entries. So it decides as the full
- * contract does, with the same issues and the same labels (test/ingest.contract.test.ts holds them
- * equal on generated bodies), without validating and copying fields only the worker reads: the
- * worker parses the body with the full contract before it uses any of them.
- */
-const acceptanceDataSchema = checkedJsonObject({
-  customer: checkedJsonObject(identifiedById),
-  segment: checkedJsonObject(identifiedById),
-  voucher: lenient(checkedJsonObject(voucherCode)),
-  publication: lenient(checkedJsonObject({ metadata: lenient(checkedJsonObject(publicationDistributionId)) })),
-  promotion_tier: lenient(anyJsonObject),
-});
-
-export type AcceptanceData = v.InferOutput<typeof acceptanceDataSchema>;
-
 /** A validated `customer.segment.entered` webhook: the envelope with its `data` typed. */
-export type SegmentEnteredWebhook<TData extends Record<string, unknown> = SegmentEnteredData> = WebhookEnvelope & { data: TData };
+export type SegmentEnteredWebhook = WebhookEnvelope & { data: SegmentEnteredData };
 
 // ---------------------------------------------------------------------------------------------
 // Parsing
@@ -230,8 +186,8 @@ export interface ContractIssue {
   readonly message: string;
 }
 
-export type ParsedWebhook<TData extends Record<string, unknown> = SegmentEnteredData> =
-  | { readonly outcome: 'segment_entered'; readonly webhook: SegmentEnteredWebhook<TData> }
+export type ParsedWebhook =
+  | { readonly outcome: 'segment_entered'; readonly webhook: SegmentEnteredWebhook }
   | { readonly outcome: 'other_event'; readonly envelope: WebhookEnvelope }
   | { readonly outcome: 'invalid'; readonly issues: readonly ContractIssue[] };
 
@@ -246,28 +202,13 @@ const toContractIssues = (issues: readonly v.BaseIssue<unknown>[], prefix: strin
  * then, only for `customer.segment.entered`, its `data`. Another event type in a valid envelope
  * is reported as `other_event` so the caller can acknowledge it without acting on it.
  */
-export const parseWebhook = (body: unknown): ParsedWebhook =>
-  parseEnvelopeAndData(body, webhookEnvelopeSchema, segmentEnteredDataSchema);
-
-/**
- * parseWebhook for the ingest: the envelope and `data` through their acceptance views. Accepts,
- * ignores and refuses exactly what parseWebhook does, with the same issues; its output holds only
- * what the ingest reads.
- */
-export const parseWebhookForAcceptance = (body: unknown): ParsedWebhook<AcceptanceData> =>
-  parseEnvelopeAndData(body, acceptanceEnvelopeSchema, acceptanceDataSchema);
-
-function parseEnvelopeAndData<TData extends Record<string, unknown>>(
-  body: unknown,
-  envelopeSchema: v.GenericSchema<unknown, WebhookEnvelope>,
-  dataSchema: v.GenericSchema<unknown, TData>,
-): ParsedWebhook<TData> {
-  const envelope = v.safeParse(envelopeSchema, body);
+export function parseWebhook(body: unknown): ParsedWebhook {
+  const envelope = v.safeParse(webhookEnvelopeSchema, body);
   if (!envelope.success) return { outcome: 'invalid', issues: toContractIssues(envelope.issues, '') };
   if (envelope.output.event.type !== SEGMENT_ENTERED_EVENT_TYPE) {
     return { outcome: 'other_event', envelope: envelope.output };
   }
-  const data = v.safeParse(dataSchema, envelope.output.data);
+  const data = v.safeParse(segmentEnteredDataSchema, envelope.output.data);
   if (!data.success) return { outcome: 'invalid', issues: toContractIssues(data.issues, 'data.') };
   return { outcome: 'segment_entered', webhook: { ...envelope.output, data: data.output } };
 }
@@ -277,7 +218,7 @@ function parseEnvelopeAndData<TData extends Record<string, unknown>>(
  * "send and publish unique codes", a promotion tier means "notify about promotion", and neither
  * means "send plain message".
  */
-export function classifyDistribution(data: Pick<AcceptanceData, 'voucher' | 'promotion_tier'>): DistributionKind {
+export function classifyDistribution(data: Pick<SegmentEnteredData, 'voucher' | 'promotion_tier'>): DistributionKind {
   if (data.voucher?.code) return 'unique_code';
   if (data.promotion_tier) return 'promotion';
   return 'plain_message';
@@ -287,7 +228,7 @@ export function classifyDistribution(data: Pick<AcceptanceData, 'voucher' | 'pro
  * The distribution (`distr_…`) that sent this webhook, when the sender is a distribution; used to
  * correlate logs and choose templates. Unique-code send-outs also name it in the publication.
  */
-export function distributionIdOf(webhook: Pick<SegmentEnteredWebhook<AcceptanceData>, 'source' | 'data'>): string | undefined {
+export function distributionIdOf(webhook: Pick<SegmentEnteredWebhook, 'source' | 'data'>): string | undefined {
   if (webhook.source.object === 'distribution' && webhook.source.id) return webhook.source.id;
   return webhook.data.publication?.metadata?.distribution_id ?? webhook.source.id ?? undefined;
 }

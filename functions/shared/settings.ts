@@ -1,0 +1,269 @@
+/**
+ * Every setting of the two functions, defined once: the environment variable a function reads, the
+ * CDK context key a deployer sets it with (when a deployer may choose it), its default and its check.
+ * Functions read their variables through readSetting at start-up; the stack reads the same
+ * definitions from CDK context (lib/webhookStackConfig.ts) and hands the values on as the variables,
+ * so a default, a bound or a message cannot differ between the two. No SDK imports: the stack loads
+ * this module.
+ */
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/** A setting the function cannot start with, named by its variable. */
+export class ConfigurationError extends Error {
+  override readonly name = 'ConfigurationError';
+  readonly variable: string;
+  constructor(variable: string, problem: string) {
+    super(`${variable} ${problem}`);
+    this.variable = variable;
+  }
+}
+
+/** What is wrong with a value, worded to follow the setting's name ("must be …, got …"). */
+export class SettingProblem extends Error {
+  override readonly name = 'SettingProblem';
+}
+
+export interface Setting<TValue> {
+  /** The environment variable the function reads; absent for settings only the stack reads. */
+  readonly variable?: string;
+  /** The CDK context key; absent for values the stack derives itself (queue URLs, the lock). */
+  readonly contextKey?: string;
+  /** Used when the value is unset or blank; without one the setting is required (see readSetting). */
+  readonly defaultValue?: TValue;
+  /** Turns the trimmed text into the value, or throws SettingProblem. */
+  readonly parse: (text: string) => TValue;
+  /** The text form the stack passes on as the variable. */
+  readonly format?: (value: TValue) => string;
+}
+
+type Naming = Pick<Setting<unknown>, 'variable' | 'contextKey'>;
+
+export const integerSetting = (naming: Naming & { defaultValue?: number; min: number; max: number }): Setting<number> => ({
+  ...naming,
+  parse: (text) => {
+    if (!/^-?\d+$/.test(text)) throw new SettingProblem(`must be an integer, got "${text}"`);
+    return withinBounds(Number(text), naming);
+  },
+});
+
+export const numberSetting = (naming: Naming & { defaultValue?: number; min: number; max: number }): Setting<number> => ({
+  ...naming,
+  parse: (text) => {
+    if (!/^-?\d+(\.\d+)?$/.test(text)) throw new SettingProblem(`must be a number, got "${text}"`);
+    return withinBounds(Number(text), naming);
+  },
+});
+
+function withinBounds(value: number, bounds: { min: number; max: number }): number {
+  if (value < bounds.min || value > bounds.max) throw new SettingProblem(`must be between ${bounds.min} and ${bounds.max}, got ${value}`);
+  return value;
+}
+
+export const choiceSetting = <const TChoice extends string>(
+  naming: Naming & { defaultValue?: TChoice; choices: readonly TChoice[] },
+): Setting<TChoice> => ({
+  ...naming,
+  parse: (text) => {
+    if (!(naming.choices as readonly string[]).includes(text)) {
+      throw new SettingProblem(`must be one of ${naming.choices.join(', ')}, got "${text}"`);
+    }
+    return text as TChoice;
+  },
+});
+
+export const flagSetting = (naming: Naming & { defaultValue?: boolean }): Setting<boolean> => ({
+  ...naming,
+  parse: (text) => {
+    if (/^(true|1|yes)$/i.test(text)) return true;
+    if (/^(false|0|no)$/i.test(text)) return false;
+    throw new SettingProblem(`must be true or false, got "${text}"`);
+  },
+  format: String,
+});
+
+export const textSetting = (naming: Naming & { defaultValue?: string; check?: (text: string) => string | undefined }): Setting<string> => ({
+  ...naming,
+  parse: (text) => {
+    const problem = naming.check?.(text);
+    if (problem !== undefined) throw new SettingProblem(problem);
+    return text;
+  },
+});
+
+/** A check with an Intl constructor, which throws RangeError on what it cannot use. */
+const intlCheck =
+  (expected: string, check: (value: string) => unknown) =>
+  (text: string): string | undefined => {
+    try {
+      return check(text) === false ? `must be ${expected}, got "${text}"` : undefined;
+    } catch {
+      return `must be ${expected}, got "${text}"`;
+    }
+  };
+
+export const isCurrencyCode = (value: string): boolean => /^[A-Z]{3}$/.test(value) && Intl.supportedValuesOf('currency').includes(value);
+
+// ---------------------------------------------------------------------------------------------
+// The settings
+
+/** Both functions. */
+export const SHARED_SETTINGS = {
+  secretCacheTtlSeconds: integerSetting({
+    variable: 'SECRET_CACHE_TTL_SECONDS',
+    contextKey: 'secretCacheTtlSeconds',
+    defaultValue: 300,
+    min: 0,
+    max: 86_400,
+  }),
+} as const;
+
+/** Completed send-outs are remembered past Voucherify's 14-day manual re-send horizon. */
+export const IDEMPOTENCY_RETENTION_DAYS = 15;
+
+/** SQS's largest message, attributes included. */
+export const SQS_MAX_MESSAGE_BYTES = 1024 * 1024;
+/** Room kept on the queue for the message attributes the ingest and the worker add to a body. */
+export const MESSAGE_ATTRIBUTES_ALLOWANCE_BYTES = 16 * 1024;
+
+export const INGEST_SETTINGS = {
+  queueUrl: textSetting({ variable: 'QUEUE_URL' }),
+  /** Comma-separated signing secrets given directly (local runs); wins over the ARN. */
+  secretValue: textSetting({ variable: 'VOUCHERIFY_WEBHOOK_SECRET' }),
+  secretArn: textSetting({ variable: 'VOUCHERIFY_WEBHOOK_SECRET_ARN' }),
+  maxBodyBytes: integerSetting({
+    variable: 'MAX_BODY_BYTES',
+    contextKey: 'maxBodyBytes',
+    defaultValue: 256 * 1024,
+    min: 1024,
+    max: SQS_MAX_MESSAGE_BYTES - MESSAGE_ATTRIBUTES_ALLOWANCE_BYTES,
+  }),
+  /** 0 turns the replay guard off; at most the idempotency retention, so no replay outlives the records that would catch it. */
+  maxEventAgeSeconds: integerSetting({
+    variable: 'MAX_EVENT_AGE_SECONDS',
+    contextKey: 'maxEventAgeSeconds',
+    defaultValue: 0,
+    min: 0,
+    max: IDEMPOTENCY_RETENTION_DAYS * 86_400,
+  }),
+  /** Voucherify gives up after 10 s: the ingest must have answered by then, retries included. */
+  enqueueTimeoutMs: integerSetting({
+    variable: 'ENQUEUE_TIMEOUT_MS',
+    contextKey: 'enqueueTimeoutMs',
+    defaultValue: 4000,
+    min: 100,
+    max: 9000,
+  }),
+} as const;
+
+export const DELIVERY_CHANNELS = ['ses', 'http', 'outbox'] as const;
+export type DeliveryChannelName = (typeof DELIVERY_CHANNELS)[number];
+
+/** SQS's longest visibility timeout: the lock must always expire before the message reappears. */
+const MAX_LOCK_SECONDS = 12 * 60 * 60;
+
+export const DISTRIBUTE_SETTINGS = {
+  deliveryChannel: choiceSetting({
+    variable: 'DELIVERY_CHANNEL',
+    contextKey: 'deliveryChannel',
+    defaultValue: 'outbox',
+    choices: DELIVERY_CHANNELS,
+  }),
+  deadLetterQueueUrl: textSetting({ variable: 'DEAD_LETTER_QUEUE_URL' }),
+  idempotencyTableName: textSetting({ variable: 'IDEMPOTENCY_TABLE_NAME' }),
+  idempotencyLockSeconds: integerSetting({ variable: 'IDEMPOTENCY_LOCK_SECONDS', defaultValue: 60, min: 1, max: MAX_LOCK_SECONDS }),
+  idempotencyRetentionDays: integerSetting({
+    variable: 'IDEMPOTENCY_RETENTION_DAYS',
+    defaultValue: IDEMPOTENCY_RETENTION_DAYS,
+    min: 1,
+    max: 365,
+  }),
+  deliveryTimeoutMs: integerSetting({
+    variable: 'DELIVERY_TIMEOUT_MS',
+    contextKey: 'deliveryTimeoutMs',
+    defaultValue: 5000,
+    min: 100,
+    max: 60_000,
+  }),
+  sesFromAddress: textSetting({
+    variable: 'SES_FROM_ADDRESS',
+    contextKey: 'sesFromAddress',
+    check: (text) => (text.includes('@') ? undefined : 'must be an e-mail address (optionally "Name <address>")'),
+  }),
+  sesConfigurationSet: textSetting({
+    variable: 'SES_CONFIGURATION_SET',
+    contextKey: 'sesConfigurationSet',
+    check: (text) =>
+      /^[A-Za-z0-9_-]{1,64}$/.test(text)
+        ? undefined
+        : `must be an SES configuration set name (letters, digits, _ and -, at most 64), got "${text}"`,
+  }),
+  forwardUrl: textSetting({ variable: 'FORWARD_URL', contextKey: 'forwardUrl' }),
+  forwardSigningSecret: textSetting({ variable: 'FORWARD_SIGNING_SECRET' }),
+  forwardSigningSecretArn: textSetting({ variable: 'FORWARD_SIGNING_SECRET_ARN' }),
+  outboxFile: textSetting({ variable: 'OUTBOX_FILE' }),
+  currency: textSetting({
+    variable: 'CURRENCY',
+    contextKey: 'currency',
+    defaultValue: 'EUR',
+    check: intlCheck('an ISO 4217 code such as EUR', isCurrencyCode),
+  }),
+  locale: textSetting({
+    variable: 'LOCALE',
+    contextKey: 'locale',
+    defaultValue: 'en-GB',
+    check: intlCheck('a BCP 47 language tag such as en-GB', (value) => Intl.getCanonicalLocales(value).length === 1),
+  }),
+  timeZone: textSetting({
+    variable: 'TIME_ZONE',
+    contextKey: 'timeZone',
+    defaultValue: 'UTC',
+    check: intlCheck('an IANA time zone such as Europe/Berlin', (value) => new Intl.DateTimeFormat('en', { timeZone: value })),
+  }),
+} as const;
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+/** The trimmed text, or undefined when unset or blank (a blank variable is as good as unset). */
+const textOf = (env: Environment, variable: string): string | undefined => env[variable]?.trim() || undefined;
+
+function variableOf(setting: Naming): string {
+  if (setting.variable === undefined) throw new Error(`The setting ${setting.contextKey} has no environment variable`);
+  return setting.variable;
+}
+
+/** The setting's value from the environment, its default when unset; throws ConfigurationError when required and unset, or invalid. */
+export function readSetting<TValue>(env: Environment, setting: Setting<TValue>): TValue {
+  const value = readOptionalSetting(env, setting);
+  if (value === undefined) throw new ConfigurationError(variableOf(setting), 'is required');
+  return value;
+}
+
+/** readSetting for a setting that may be absent: undefined when unset and without a default. */
+export function readOptionalSetting<TValue>(env: Environment, setting: Setting<TValue>): TValue | undefined {
+  const variable = variableOf(setting);
+  const text = textOf(env, variable);
+  if (text === undefined) return setting.defaultValue;
+  try {
+    return setting.parse(text);
+  } catch (error) {
+    if (error instanceof SettingProblem) throw new ConfigurationError(variable, error.message);
+    throw error;
+  }
+}
+
+/** The text the stack writes into the function's variable for a value. */
+export const settingText = <TValue>(setting: Setting<TValue>, value: TValue): string => (setting.format ?? String)(value);
+
+// ---------------------------------------------------------------------------------------------
+// Names
+
+/** POWERTOOLS_SERVICE_NAME of each function: the `service` dimension its metrics and alarms carry. */
+export const SERVICE_NAMES = { ingest: 'voucherify-webhook-ingest', distribute: 'voucherify-webhook-distribute' } as const;
+
+/** POWERTOOLS_METRICS_NAMESPACE of both functions. */
+export const METRICS_NAMESPACE = 'VoucherifySegmentWebhook';
+
+/** The one route of the HTTP API: where Voucherify posts its webhooks. */
+export const WEBHOOK_ROUTE = { method: 'POST', path: '/webhooks/voucherify' } as const;
