@@ -102,7 +102,7 @@ export class VoucherifyWebhookStack extends Stack {
 
     const signingSecret = new Secret(this, 'WebhookSigningSecret', {
       description:
-        "Voucherify webhook signing secret(s) from Project Settings → Webhooks, comma-separated during a rotation. Generated placeholder until set: the ingest refuses every webhook until then.",
+        'Voucherify webhook signing secret(s) from Project Settings → Webhooks, comma-separated during a rotation. Generated placeholder until set: the ingest refuses every webhook until then.',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
     });
     Validations.of(signingSecret).acknowledge({
@@ -159,8 +159,7 @@ export class VoucherifyWebhookStack extends Stack {
       retentionPeriod: QUEUE_RETENTION,
       notifications,
       oldestMessageAgeThreshold: Duration.minutes(config.oldestMessageAlarmMinutes),
-      deadLetterImpact:
-        `customers in the segment did not get their message: each DLQ message is one Voucherify send-out that failed permanently or after ${MAX_RECEIVE_COUNT} attempts.`,
+      deadLetterImpact: `customers in the segment did not get their message: each DLQ message is one Voucherify send-out that failed permanently or after ${MAX_RECEIVE_COUNT} attempts.`,
       consumerLogs: `the distribute function's log group ${worker.logGroup.logGroupName}`,
     });
     const { queue, deadLetterQueue } = queues;
@@ -403,7 +402,7 @@ export class VoucherifyWebhookStack extends Stack {
     new CfnOutput(this, 'DeadLetterQueueUrl', { description: 'Send-outs that could not be delivered', value: deadLetterQueue.queueUrl });
     new CfnOutput(this, 'WebhookSecretArn', { description: 'Holds the Voucherify signing secret(s)', value: signingSecret.secretArn });
     new CfnOutput(this, 'PutWebhookSecretCommand', {
-      description: "Sets the signing secret; read it first without echo: read -rs VOUCHERIFY_WEBHOOK_SECRET",
+      description: 'Sets the signing secret; read it first without echo: read -rs VOUCHERIFY_WEBHOOK_SECRET',
       value: `aws secretsmanager put-secret-value --region ${this.region} --secret-id ${signingSecret.secretArn} --secret-string "$VOUCHERIFY_WEBHOOK_SECRET"`,
     });
     new CfnOutput(this, 'DeadLetterRedriveCommand', {

@@ -293,7 +293,10 @@ function readStackConfig(parser: ContextParser): WebhookStackConfig {
   const maxBatchingWindowSeconds = parser.setting(stack.maxBatchingWindowSeconds);
   const batchSize = parser.setting(stack.batchSize);
   if (batchSize > 10 && maxBatchingWindowSeconds === 0) {
-    parser.problem('batchSize', `above 10 needs maxBatchingWindowSeconds of at least 1 (Lambda's rule for SQS), got batchSize ${batchSize}`);
+    parser.problem(
+      'batchSize',
+      `above 10 needs maxBatchingWindowSeconds of at least 1 (Lambda's rule for SQS), got batchSize ${batchSize}`,
+    );
   }
   const maxConcurrency = parser.setting(stack.maxConcurrency);
   const ingestMemoryMb = parser.setting(stack.ingestMemoryMb);
@@ -317,7 +320,10 @@ function readStackConfig(parser: ContextParser): WebhookStackConfig {
   const runtimeSourceMaps = parser.setting(stack.runtimeSourceMaps);
   const logRetentionDays = parser.setting(stack.logRetentionDays);
   if (!LOG_RETENTION_DAYS.includes(logRetentionDays)) {
-    parser.problem('logRetentionDays', `must be one of CloudWatch Logs' periods (${LOG_RETENTION_DAYS.join(', ')}), got ${logRetentionDays}`);
+    parser.problem(
+      'logRetentionDays',
+      `must be one of CloudWatch Logs' periods (${LOG_RETENTION_DAYS.join(', ')}), got ${logRetentionDays}`,
+    );
   }
   const oldestMessageAlarmMinutes = parser.setting(stack.oldestMessageAlarmMinutes);
   const invalidSignatureAlarmThreshold = parser.setting(stack.invalidSignatureAlarmThreshold);

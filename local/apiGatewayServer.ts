@@ -42,8 +42,7 @@ async function readBody(request: IncomingMessage): Promise<Buffer | 'too_large'>
 }
 
 function writeIntegrationResult(response: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {
-  const body =
-    result.body === undefined ? Buffer.alloc(0) : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
+  const body = result.body === undefined ? Buffer.alloc(0) : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
   const headers: Record<string, string | number> = { 'content-length': body.length };
   for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
   response.writeHead(result.statusCode ?? 200, headers);

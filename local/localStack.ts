@@ -237,7 +237,11 @@ function channelVariables(options: LocalStackOptions): Record<string, string> {
 }
 
 async function depths(client: SQSClient, queueUrl: string, deadLetterQueueUrl: string) {
-  const attributeNames = ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] as const;
+  const attributeNames = [
+    'ApproximateNumberOfMessages',
+    'ApproximateNumberOfMessagesNotVisible',
+    'ApproximateNumberOfMessagesDelayed',
+  ] as const;
   const [main, dlq] = await Promise.all(
     [queueUrl, deadLetterQueueUrl].map((url) =>
       client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: [...attributeNames] })),

@@ -10,7 +10,7 @@ import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand, type SQ
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { lambdaContext, sqsEventFromMessages } from './lambdaEvents.ts';
 
-export type SqsBatchHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
+export type SqsBatchHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
 
 export interface BatchSummary {
   readonly received: number;
@@ -48,7 +48,7 @@ export interface QueuePoller {
 }
 
 /** Which records failed, per the partial batch response contract; every record when it is malformed. */
-export function failedMessageIds(event: SQSEvent, response: SQSBatchResponse | void | null): Set<string> {
+export function failedMessageIds(event: SQSEvent, response: SQSBatchResponse | undefined | null): Set<string> {
   const all = new Set(event.Records.map((record) => record.messageId));
   if (response === undefined || response === null) return new Set();
   if (!Array.isArray(response.batchItemFailures)) return all;

@@ -73,11 +73,7 @@ export function asNewSendOut(body: string, envelopeId = freshEnvelopeId()): { id
 }
 
 /** Runs `count` tasks with at most `concurrency` at once, in order of index. */
-export async function runWithConcurrency(
-  count: number,
-  concurrency: number,
-  task: (index: number) => Promise<void>,
-): Promise<void> {
+export async function runWithConcurrency(count: number, concurrency: number, task: (index: number) => Promise<void>): Promise<void> {
   let next = 0;
   const lane = async () => {
     while (next < count) {

@@ -182,7 +182,11 @@ export async function generateEvents(): Promise<Map<string, string>> {
   });
 
   files.set('sqs-batch.json', json(sqsEvent(acceptedRecords)));
-  listing.push({ file: 'sqs-batch.json', from: 'every accepted fixture', expect: `worker receives a batch of ${acceptedRecords.length} records` });
+  listing.push({
+    file: 'sqs-batch.json',
+    from: 'every accepted fixture',
+    expect: `worker receives a batch of ${acceptedRecords.length} records`,
+  });
 
   files.set(
     'env.json',

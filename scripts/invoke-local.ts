@@ -69,7 +69,7 @@ export function readTemplateFunction(templatePath: string, logicalId: string): T
   const functions = Object.entries(resources)
     .filter(([, candidate]) => candidate.Type === 'AWS::Lambda::Function')
     .map(([id]) => id);
-  if (!resource || resource.Type !== 'AWS::Lambda::Function') {
+  if (resource?.Type !== 'AWS::Lambda::Function') {
     throw new InvokeUsageError(`${logicalId} is not a function in ${templatePath}; its functions are: ${functions.join(', ')}`);
   }
   const assetPath = resource.Metadata?.['aws:asset:path'];
@@ -79,7 +79,7 @@ export function readTemplateFunction(templatePath: string, logicalId: string): T
     );
   }
   const handler = resource.Properties?.Handler;
-  if (!handler || !handler.includes('.')) throw new InvokeUsageError(`${logicalId} has no Handler of the form file.export`);
+  if (!handler?.includes('.')) throw new InvokeUsageError(`${logicalId} has no Handler of the form file.export`);
 
   const variables: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(resource.Properties?.Environment?.Variables ?? {})) {
@@ -269,7 +269,11 @@ if (import.meta.main) {
   try {
     status = await main(process.argv.slice(2));
   } catch (error) {
-    console.error(error instanceof InvokeUsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? (error as Error).message : error);
+    console.error(
+      error instanceof InvokeUsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+        ? (error as Error).message
+        : error,
+    );
     status = 2;
   }
   // The function may leave sockets open (SDK keep-alive); a Lambda container would be frozen here.

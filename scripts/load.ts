@@ -49,7 +49,10 @@ const concurrency = Number(values.concurrency);
 const duplicateShare = Number(values.duplicates);
 const workers = Number(values.workers);
 const drainTimeoutSeconds = Number(values['drain-timeout']);
-if (![count, concurrency, workers, drainTimeoutSeconds].every((n) => Number.isInteger(n) && n > 0) || !(duplicateShare >= 0 && duplicateShare < 1)) {
+if (
+  ![count, concurrency, workers, drainTimeoutSeconds].every((n) => Number.isInteger(n) && n > 0) ||
+  !(duplicateShare >= 0 && duplicateShare < 1)
+) {
   console.error(usage);
   process.exit(2);
 }
@@ -61,7 +64,10 @@ const MIX = [
   { file: 'segment-entered-unique-code.json', share: 0.35, deliverable: true },
   { file: 'segment-entered-minimal.json', share: 0.05, deliverable: false },
 ] as const;
-const templates = MIX.map((kind) => ({ ...kind, body: JSON.parse(readFileSync(join(FIXTURES, kind.file), 'utf8')) as Record<string, any> }));
+const templates = MIX.map((kind) => ({
+  ...kind,
+  body: JSON.parse(readFileSync(join(FIXTURES, kind.file), 'utf8')) as { id: string; created_at: string; event: { id: string } },
+}));
 
 interface SendOut {
   readonly id: string;
@@ -72,8 +78,14 @@ interface SendOut {
 
 /** A new send-out: fresh envelope and event ids, so each delivered line can be traced to one send-out. */
 function newSendOut(index: number): SendOut {
-  let pick = (index * 0.6180339887) % 1;
-  const template = templates.find((candidate) => (pick -= candidate.share) < 0) ?? templates[0]!;
+  // Spread the kinds evenly over the run (golden-ratio steps) in their shares of the mix.
+  const pick = (index * 0.6180339887) % 1;
+  let cumulative = 0;
+  const template =
+    templates.find((candidate) => {
+      cumulative += candidate.share;
+      return pick < cumulative;
+    }) ?? templates[0]!;
   const id = freshEnvelopeId();
   const eventId = `evcus_load_${index.toString(36)}_${id.slice(4, 12)}`;
   const body = structuredClone(template.body);
@@ -211,7 +223,8 @@ const summary = {
   requests_per_second: Number((count / postSeconds).toFixed(0)),
   deliveries_per_second_end_to_end: Number((deliveredCount.size / totalSeconds).toFixed(0)),
   post_seconds: Number(postSeconds.toFixed(2)),
-  last_delivery_seconds_after_last_ack: lastDeliveryAt === undefined ? null : Number(Math.max(0, (lastDeliveryAt - lastAckAtEpoch()) / 1000).toFixed(2)),
+  last_delivery_seconds_after_last_ack:
+    lastDeliveryAt === undefined ? null : Number(Math.max(0, (lastDeliveryAt - lastAckAtEpoch()) / 1000).toFixed(2)),
   drain_seconds_after_last_ack: Number(((drainedAt - lastAckAt) / 1000).toFixed(2)),
   drained,
   worker_batches: worker.batches,
@@ -249,7 +262,10 @@ console.log(
     ['ack latency p50 / p99 / max', `${summary.ack_latency_p50_ms} / ${summary.ack_latency_p99_ms} / ${summary.ack_latency_max_ms} ms`],
     ['request throughput', `${summary.requests_per_second} req/s over ${summary.post_seconds} s`],
     ['delivery throughput', `${summary.deliveries_per_second_end_to_end} deliveries/s (end to end)`],
-    ['last delivery after last ack', summary.last_delivery_seconds_after_last_ack === null ? '-' : `${summary.last_delivery_seconds_after_last_ack} s`],
+    [
+      'last delivery after last ack',
+      summary.last_delivery_seconds_after_last_ack === null ? '-' : `${summary.last_delivery_seconds_after_last_ack} s`,
+    ],
     ['drain time after last ack', `${summary.drain_seconds_after_last_ack} s${drained ? '' : ' (NOT drained)'}`],
     ['worker batches / records', `${summary.worker_batches} / ${summary.worker_records_received}`],
     ['records retried (batchItemFailures)', summary.worker_records_retried],
@@ -279,7 +295,10 @@ function lastAckAtEpoch(): number {
 
 function readLines(file: string): Record<string, unknown>[] {
   try {
-    return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
   } catch {
     return [];
   }

@@ -66,7 +66,9 @@ say(`  Queue           ${stack.queueUrl} (DLQ after ${LOCAL_MAX_RECEIVE_COUNT} r
 say(`  DynamoDB        ${stack.dynamo.endpoint} (idempotency table, in memory)`);
 say('  All servers listen on 127.0.0.1 only. Queue and idempotency data live in memory.');
 say('');
-say(`  Try: npm run send -- test/fixtures/voucherify/segment-entered-unique-code.json${configuredSecret ? ' --secret "$VOUCHERIFY_WEBHOOK_SECRET"' : ''}`);
+say(
+  `  Try: npm run send -- test/fixtures/voucherify/segment-entered-unique-code.json${configuredSecret ? ' --secret "$VOUCHERIFY_WEBHOOK_SECRET"' : ''}`,
+);
 say('  Stop: Ctrl-C (queued webhooks are delivered first)');
 say('');
 

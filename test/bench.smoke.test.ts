@@ -16,12 +16,16 @@ const PROJECT_ROOT = resolve(import.meta.dirname, '..');
 test('the ingest, worker and cost benchmarks run end to end and write their tables', () => {
   const results = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
   try {
-    const run = spawnSync(process.execPath, [join(PROJECT_ROOT, 'bench', 'run.ts'), '--quick', '--no-synth', '--only', 'ingest,worker,cost'], {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, BENCH_RESULTS_DIR: results },
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
+    const run = spawnSync(
+      process.execPath,
+      [join(PROJECT_ROOT, 'bench', 'run.ts'), '--quick', '--no-synth', '--only', 'ingest,worker,cost'],
+      {
+        cwd: PROJECT_ROOT,
+        env: { ...process.env, BENCH_RESULTS_DIR: results },
+        encoding: 'utf8',
+        timeout: 120_000,
+      },
+    );
     expect({ status: run.status, output: run.status === 0 ? '' : `${run.stdout}\n${run.stderr}` }).toEqual({ status: 0, output: '' });
     for (const name of ['ingest', 'worker', 'cost']) {
       const result = JSON.parse(readFileSync(join(results, `${name}.json`), 'utf8')) as { quick: boolean; tables: { markdown: string }[] };

@@ -5,8 +5,13 @@
  */
 import { createDistributeHandler } from '../functions/distribute/distributeHandler.ts';
 import { type DistributeDependencies, distributeRecord } from '../functions/distribute/distributeRecord.ts';
+import {
+  DeadLetterQueueError,
+  IdempotencyStoreError,
+  PermanentDeliveryError,
+  TransientDeliveryError,
+} from '../functions/distribute/errors.ts';
 import type { QueuedWebhook } from '../functions/distribute/queuedWebhook.ts';
-import { DeadLetterQueueError, IdempotencyStoreError, PermanentDeliveryError, TransientDeliveryError } from '../functions/distribute/errors.ts';
 import { MESSAGE_ATTRIBUTE } from '../functions/shared/webhookContract.ts';
 import { lambdaContext, localQueueArn, sqsEvent, sqsRecord } from '../local/lambdaEvents.ts';
 import { captureOutput } from './support/captureOutput.ts';
@@ -26,7 +31,12 @@ describe('distributeRecord', () => {
       outcome: 'delivered',
       completion: 'completed',
       templateKey: 'default',
-      identity: { envelopeId: idOf(body), eventId: 'evcus_0f3a9c27d41b8e5a61', distributionId: 'distr_8KqZt3WvLc0RbYn5HsPd2Ue6Xa', kind: 'unique_code' },
+      identity: {
+        envelopeId: idOf(body),
+        eventId: 'evcus_0f3a9c27d41b8e5a61',
+        distributionId: 'distr_8KqZt3WvLc0RbYn5HsPd2Ue6Xa',
+        kind: 'unique_code',
+      },
     });
     const id = idOf(body);
     expect(dependencies.calls).toEqual([`claim:${id}`, `deliver:${id}`, `complete:${id}`]);
@@ -219,14 +229,23 @@ describe('the distribute handler on a batch', () => {
     const result = await runBatch([throttled, poison, ...fine, minimal], dependencies);
 
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: throttled.messageId }]);
-    expect(result.outcomes.map((outcome) => outcome?.outcome)).toEqual(['transient_failure', 'permanent_failure', 'delivered', 'delivered', 'skipped']);
+    expect(result.outcomes.map((outcome) => outcome?.outcome)).toEqual([
+      'transient_failure',
+      'permanent_failure',
+      'delivered',
+      'delivered',
+      'skipped',
+    ]);
     expect(dependencies.deadLetters.sent.map(({ webhook }) => webhook.messageId)).toEqual([poison.messageId]);
   });
 
   test('publishes one metric line per outcome and reason, with the count of the batch', async () => {
     const dependencies = fakeDependencies();
     const bodies = [sendOutBody('plain_message'), sendOutBody('plain_message'), readFixture('segment-entered-minimal.json')];
-    const result = await runBatch(bodies.map((body) => queuedWebhook(body)), dependencies);
+    const result = await runBatch(
+      bodies.map((body) => queuedWebhook(body)),
+      dependencies,
+    );
     const metrics = result.lines.filter((line) => '_aws' in line);
     expect(metrics).toEqual(
       expect.arrayContaining([
@@ -245,11 +264,21 @@ describe('the distribute handler on a batch', () => {
     const result = await runBatch([bomb, fine], {
       ...dependencies,
       // Only the unique code's discount is written as money: a bug that breaks that record alone.
-      format: { ...dependencies.format, money: () => { throw new TypeError('a bug with alex@example.com in it'); } },
+      format: {
+        ...dependencies.format,
+        money: () => {
+          throw new TypeError('a bug with alex@example.com in it');
+        },
+      },
     });
 
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: bomb.messageId }]);
-    expect(result.outcomes[0]).toMatchObject({ outcome: 'transient_failure', reason: 'unexpected_error', detail: 'TypeError', stack: expect.stringMatching(/^TypeError\n/) });
+    expect(result.outcomes[0]).toMatchObject({
+      outcome: 'transient_failure',
+      reason: 'unexpected_error',
+      detail: 'TypeError',
+      stack: expect.stringMatching(/^TypeError\n/),
+    });
     expect(JSON.stringify(result.lines)).not.toContain('alex@example.com');
     expect(result.outcomes[1]).toMatchObject({ outcome: 'delivered' });
   });

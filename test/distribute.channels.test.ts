@@ -49,7 +49,10 @@ describe('the ses channel', () => {
   });
 
   const sdkError = (name: string, status?: number) =>
-    Object.assign(new Error(`${name}: the identity alex@example.com failed`), { name, ...(status ? { $metadata: { httpStatusCode: status } } : {}) });
+    Object.assign(new Error(`${name}: the identity alex@example.com failed`), {
+      name,
+      ...(status ? { $metadata: { httpStatusCode: status } } : {}),
+    });
 
   test.each([
     ['MessageRejected', 400, 'permanent'],
@@ -110,7 +113,10 @@ describe('the ses channel', () => {
         body: { text: message.text, html: message.html },
       });
       const wire = JSON.parse(proxy.requests[0]?.body ?? '{}') as Record<string, unknown>;
-      expect(wire).toMatchObject({ ConfigurationSetName: 'transactional', EmailTags: expect.arrayContaining([{ Name: 'envelope_id', Value: message.envelopeId }]) });
+      expect(wire).toMatchObject({
+        ConfigurationSetName: 'transactional',
+        EmailTags: expect.arrayContaining([{ Name: 'envelope_id', Value: message.envelopeId }]),
+      });
     });
 
     test.each([
@@ -128,7 +134,11 @@ describe('the ses channel', () => {
     });
 
     test('reports an SES endpoint that refuses connections as transient', async () => {
-      const unreachable = new SESv2Client({ ...localAwsClientConfig(), endpoint: `http://127.0.0.1:${await closedPort()}`, maxAttempts: 1 });
+      const unreachable = new SESv2Client({
+        ...localAwsClientConfig(),
+        endpoint: `http://127.0.0.1:${await closedPort()}`,
+        maxAttempts: 1,
+      });
       const failure = sesChannel({ client: unreachable, fromAddress: FROM, configurationSet: undefined, timeoutMs: 2000 }).deliver(
         renderedSendOut('plain_message'),
       );
@@ -234,8 +244,15 @@ describe('the http channel', () => {
     });
 
     test('reports a receiver that refuses connections as transient', async () => {
-      const unreachable = httpChannel({ url: new URL(`http://127.0.0.1:${await closedPort()}/`), signingSecret: async () => SECRET, timeoutMs: 1000 });
-      await expect(unreachable.deliver(renderedSendOut('plain_message'))).rejects.toMatchObject({ name: 'TransientDeliveryError', detail: 'http:network' });
+      const unreachable = httpChannel({
+        url: new URL(`http://127.0.0.1:${await closedPort()}/`),
+        signingSecret: async () => SECRET,
+        timeoutMs: 1000,
+      });
+      await expect(unreachable.deliver(renderedSendOut('plain_message'))).rejects.toMatchObject({
+        name: 'TransientDeliveryError',
+        detail: 'http:network',
+      });
     });
   });
 });

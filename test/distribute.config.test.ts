@@ -1,7 +1,11 @@
 import { loadDistributeConfig } from '../functions/distribute/config.ts';
 import { ConfigurationError } from '../functions/shared/settings.ts';
 
-const REQUIRED = { DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/dlq', IDEMPOTENCY_TABLE_NAME: 'idempotency', OUTBOX_FILE: '/tmp/outbox.jsonl' };
+const REQUIRED = {
+  DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/dlq',
+  IDEMPOTENCY_TABLE_NAME: 'idempotency',
+  OUTBOX_FILE: '/tmp/outbox.jsonl',
+};
 
 const failureOf = (env: Record<string, string>) => {
   try {
@@ -27,16 +31,35 @@ describe('loadDistributeConfig', () => {
 
   test('reads the ses channel with an optional configuration set', () => {
     const env = { ...REQUIRED, DELIVERY_CHANNEL: 'ses', SES_FROM_ADDRESS: 'Shop <hello@shop.example>', SES_CONFIGURATION_SET: 'tx' };
-    expect(loadDistributeConfig(env).delivery).toEqual({ channel: 'ses', fromAddress: 'Shop <hello@shop.example>', configurationSet: 'tx' });
+    expect(loadDistributeConfig(env).delivery).toEqual({
+      channel: 'ses',
+      fromAddress: 'Shop <hello@shop.example>',
+      configurationSet: 'tx',
+    });
   });
 
   test('reads the http channel with a secret given directly, which wins over an ARN', () => {
-    const env = { ...REQUIRED, DELIVERY_CHANNEL: 'http', FORWARD_URL: 'https://crm.example/hooks', FORWARD_SIGNING_SECRET: 's3cret', FORWARD_SIGNING_SECRET_ARN: 'arn:x' };
-    expect(loadDistributeConfig(env).delivery).toEqual({ channel: 'http', forwardUrl: new URL('https://crm.example/hooks'), signingSecret: { value: 's3cret' } });
+    const env = {
+      ...REQUIRED,
+      DELIVERY_CHANNEL: 'http',
+      FORWARD_URL: 'https://crm.example/hooks',
+      FORWARD_SIGNING_SECRET: 's3cret',
+      FORWARD_SIGNING_SECRET_ARN: 'arn:x',
+    };
+    expect(loadDistributeConfig(env).delivery).toEqual({
+      channel: 'http',
+      forwardUrl: new URL('https://crm.example/hooks'),
+      signingSecret: { value: 's3cret' },
+    });
   });
 
   test('reads the http channel with a Secrets Manager secret, cached for five minutes by default', () => {
-    const env = { ...REQUIRED, DELIVERY_CHANNEL: 'http', FORWARD_URL: 'https://crm.example/hooks', FORWARD_SIGNING_SECRET_ARN: 'arn:aws:secretsmanager:x' };
+    const env = {
+      ...REQUIRED,
+      DELIVERY_CHANNEL: 'http',
+      FORWARD_URL: 'https://crm.example/hooks',
+      FORWARD_SIGNING_SECRET_ARN: 'arn:aws:secretsmanager:x',
+    };
     expect(loadDistributeConfig(env).delivery).toMatchObject({ signingSecret: { arn: 'arn:aws:secretsmanager:x', cacheTtlSeconds: 300 } });
   });
 
@@ -66,7 +89,11 @@ describe('loadDistributeConfig', () => {
     ['ses has no sender', { DELIVERY_CHANNEL: 'ses' }, 'SES_FROM_ADDRESS'],
     ['ses has a sender that is not an address', { DELIVERY_CHANNEL: 'ses', SES_FROM_ADDRESS: 'Shop' }, 'SES_FROM_ADDRESS'],
     ['http has no URL', { DELIVERY_CHANNEL: 'http', FORWARD_SIGNING_SECRET: 's' }, 'FORWARD_URL'],
-    ['http has a URL that is not http(s)', { DELIVERY_CHANNEL: 'http', FORWARD_URL: 'ftp://crm.example/', FORWARD_SIGNING_SECRET: 's' }, 'FORWARD_URL'],
+    [
+      'http has a URL that is not http(s)',
+      { DELIVERY_CHANNEL: 'http', FORWARD_URL: 'ftp://crm.example/', FORWARD_SIGNING_SECRET: 's' },
+      'FORWARD_URL',
+    ],
     ['http would forward unsigned', { DELIVERY_CHANNEL: 'http', FORWARD_URL: 'https://crm.example/' }, 'FORWARD_SIGNING_SECRET'],
     ['the lock is not a number', { IDEMPOTENCY_LOCK_SECONDS: 'a minute' }, 'IDEMPOTENCY_LOCK_SECONDS'],
     ['the lock is longer than any visibility timeout', { IDEMPOTENCY_LOCK_SECONDS: '43201' }, 'IDEMPOTENCY_LOCK_SECONDS'],

@@ -33,7 +33,8 @@ async function acquire(key: string): Promise<IdempotencyLease> {
 }
 
 const storedItem = async (key: string) =>
-  (await client.send(new GetItemCommand({ TableName: TABLE, Key: { [IDEMPOTENCY_TABLE.partitionKey]: { S: key } }, ConsistentRead: true }))).Item;
+  (await client.send(new GetItemCommand({ TableName: TABLE, Key: { [IDEMPOTENCY_TABLE.partitionKey]: { S: key } }, ConsistentRead: true })))
+    .Item;
 
 beforeAll(async () => {
   dynamo = await startLocalDynamo();
@@ -120,8 +121,17 @@ describe('the DynamoDB idempotency store', () => {
   });
 
   test('reports DynamoDB being unreachable as an IdempotencyStoreError, for every operation', async () => {
-    const unreachable = new DynamoDBClient({ ...localAwsClientConfig(), endpoint: `http://127.0.0.1:${await closedPort()}`, maxAttempts: 1 });
-    const down = dynamoIdempotencyStore({ client: unreachable, tableName: TABLE, lockSeconds: LOCK_SECONDS, retentionDays: RETENTION_DAYS });
+    const unreachable = new DynamoDBClient({
+      ...localAwsClientConfig(),
+      endpoint: `http://127.0.0.1:${await closedPort()}`,
+      maxAttempts: 1,
+    });
+    const down = dynamoIdempotencyStore({
+      client: unreachable,
+      tableName: TABLE,
+      lockSeconds: LOCK_SECONDS,
+      retentionDays: RETENTION_DAYS,
+    });
     const lease = { key: 'whs_x', token: 't' };
     await expect(down.claim('whs_x')).rejects.toBeInstanceOf(IdempotencyStoreError);
     await expect(down.complete(lease, record)).rejects.toBeInstanceOf(IdempotencyStoreError);
@@ -130,8 +140,16 @@ describe('the DynamoDB idempotency store', () => {
   });
 
   test('reports a missing table as an IdempotencyStoreError naming the cause', async () => {
-    const wrongTable = dynamoIdempotencyStore({ client, tableName: 'no-such-table', lockSeconds: LOCK_SECONDS, retentionDays: RETENTION_DAYS });
-    await expect(wrongTable.claim('whs_x')).rejects.toMatchObject({ name: 'IdempotencyStoreError', detail: 'dynamodb:ResourceNotFoundException' });
+    const wrongTable = dynamoIdempotencyStore({
+      client,
+      tableName: 'no-such-table',
+      lockSeconds: LOCK_SECONDS,
+      retentionDays: RETENTION_DAYS,
+    });
+    await expect(wrongTable.claim('whs_x')).rejects.toMatchObject({
+      name: 'IdempotencyStoreError',
+      detail: 'dynamodb:ResourceNotFoundException',
+    });
   });
 
   test('learns the existing record from the failed condition itself when DynamoDB returns it, without a second read', async () => {

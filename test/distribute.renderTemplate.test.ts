@@ -22,7 +22,8 @@ describe('renderTemplate', () => {
   });
 
   test('renders a section when its value is truthy and an inverted section when it is falsy', () => {
-    const template = '{{#customer.first_name}}Hi {{customer.first_name}}{{/customer.first_name}}{{^customer.first_name}}Hello there{{/customer.first_name}}';
+    const template =
+      '{{#customer.first_name}}Hi {{customer.first_name}}{{/customer.first_name}}{{^customer.first_name}}Hello there{{/customer.first_name}}';
     expect(renderTemplate(template, view, 'text')).toBe('Hello there');
     expect(renderTemplate(template, { customer: { first_name: 'Ana' } }, 'text')).toBe('Hi Ana');
   });

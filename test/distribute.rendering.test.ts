@@ -11,7 +11,12 @@ const render = (webhook: Parameters<typeof renderMessage>[0]) => renderMessage(w
 describe('renderMessage with every deliverable fixture', () => {
   test.each(Object.entries(DELIVERABLE_FIXTURES))('renders %s as a %s message to the customer', (name, kind) => {
     const message = render(parsedSendOut(readFixture(name)));
-    expect(message).toMatchObject({ kind, to: 'alex.kowalski@example.com', customerId: 'cust_7Hq2LmZpX4vN8sRkTb3WcY1d', templateKey: 'default' });
+    expect(message).toMatchObject({
+      kind,
+      to: 'alex.kowalski@example.com',
+      customerId: 'cust_7Hq2LmZpX4vN8sRkTb3WcY1d',
+      templateKey: 'default',
+    });
     expect(message.text).toMatch(/^Hello Alex,\n/);
     expect(message.text).toContain('New Customers');
     expect(message.html).toContain('<p>Hello Alex,</p>');
@@ -93,7 +98,7 @@ describe('names and escaping', () => {
     expect(message.html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
     expect(message.html).not.toMatch(/<script|<img|<VIP>/);
     expect(message.text).toContain('<script>alert("x")</script>');
-    expect(message.subject).toBe('<img, Buy 1 & get 1 \'free\' is waiting for you');
+    expect(message.subject).toBe("<img, Buy 1 & get 1 'free' is waiting for you");
   });
 
   test('keeps line breaks in a name out of the subject', () => {
@@ -117,7 +122,11 @@ describe('discounts and expiry in words', () => {
   const voucher = (changes: Partial<Voucher>): Voucher => ({ code: 'CODE-1', ...changes }) as Voucher;
 
   test.each([
-    ['a percentage with a cap', { type: 'DISCOUNT_VOUCHER', discount: { type: 'PERCENT', percent_off: 15, amount_limit: 5000 } }, '15% off, up to €50.00'],
+    [
+      'a percentage with a cap',
+      { type: 'DISCOUNT_VOUCHER', discount: { type: 'PERCENT', percent_off: 15, amount_limit: 5000 } },
+      '15% off, up to €50.00',
+    ],
     ['a percentage without a cap', { discount: { type: 'PERCENT', percent_off: 12.5 } }, '12.5% off'],
     ['an amount', { discount: { type: 'AMOUNT', amount_off: 1000 } }, '€10.00 off'],
     ['a fixed price', { discount: { type: 'FIXED', fixed_amount: 4999 } }, 'pay only €49.99'],
@@ -160,7 +169,9 @@ describe('discounts and expiry in words', () => {
   });
 
   test('falls back to the campaign expiry, and leaves the sentence out when neither has one', () => {
-    const campaignOnly = render(sendOut('unique_code', { voucher: { expiration_date: null }, campaign: { expiration_date: '2027-01-15T10:00:00.000Z' } }));
+    const campaignOnly = render(
+      sendOut('unique_code', { voucher: { expiration_date: null }, campaign: { expiration_date: '2027-01-15T10:00:00.000Z' } }),
+    );
     expect(campaignOnly.text).toContain('Use it by 15 January 2027.');
     const none = render(sendOut('unique_code', { voucher: { expiration_date: null }, campaign: { expiration_date: null } }));
     expect(none.text).not.toContain('Use it by');

@@ -76,7 +76,7 @@ describe('selectTemplate', () => {
     'spring-sale': { subject: 'By event name', text: 'Spring {{segment.name}}' },
   };
 
-  test('uses the kind\'s default when no override matches', () => {
+  test("uses the kind's default when no override matches", () => {
     expect(selectTemplate('promotion', { distributionId: 'distr_other', eventName: 'other' }, overrides)).toEqual({
       key: 'default',
       template: DEFAULT_TEMPLATES.promotion,
@@ -89,9 +89,13 @@ describe('selectTemplate', () => {
     expect(selected.template.subject).toBe('By distribution');
   });
 
-  test('takes the parts an override leaves out from the kind\'s default', () => {
+  test("takes the parts an override leaves out from the kind's default", () => {
     const selected = selectTemplate('unique_code', { distributionId: undefined, eventName: 'spring-sale' }, overrides);
-    expect(selected.template).toEqual({ subject: 'By event name', text: 'Spring {{segment.name}}', html: DEFAULT_TEMPLATES.unique_code.html });
+    expect(selected.template).toEqual({
+      subject: 'By event name',
+      text: 'Spring {{segment.name}}',
+      html: DEFAULT_TEMPLATES.unique_code.html,
+    });
   });
 
   test('does not mistake an event name like "constructor" for an override', () => {
@@ -107,6 +111,8 @@ describe('selectTemplate', () => {
 
   test('a broken override is a TemplateError when a send-out uses it', () => {
     const broken = { 'welcome-new-customers': { subject: 'Hi {{customer.nickname}}' } };
-    expect(() => renderMessage(sendOut('plain_message', { type: 'welcome-new-customers' }), { format, overrides: broken })).toThrow(TemplateError);
+    expect(() => renderMessage(sendOut('plain_message', { type: 'welcome-new-customers' }), { format, overrides: broken })).toThrow(
+      TemplateError,
+    );
   });
 });

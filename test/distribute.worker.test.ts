@@ -67,7 +67,10 @@ const attributeValues = (attributes: Record<string, { StringValue?: string }> | 
 
 beforeAll(async () => {
   sqs = await startLocalSqs({
-    queues: [{ name: DLQ }, { name: QUEUE, attributes: { VisibilityTimeout: '30' }, deadLetter: { queueName: DLQ, maxReceiveCount: MAX_RECEIVE_COUNT } }],
+    queues: [
+      { name: DLQ },
+      { name: QUEUE, attributes: { VisibilityTimeout: '30' }, deadLetter: { queueName: DLQ, maxReceiveCount: MAX_RECEIVE_COUNT } },
+    ],
   });
   dynamo = await startLocalDynamo();
   await dynamo.createIdempotencyTable(TABLE);
@@ -133,12 +136,15 @@ describe('the distribute worker with SES', () => {
   });
 
   test('never logs a contact detail, a name or message content', async () => {
-    const body = sendOutBody('unique_code', { customer: { name: 'Zoë Łukasiewicz', email: 'zoe.l@example.com', phone: '+48 600 100 200' } });
+    const body = sendOutBody('unique_code', {
+      customer: { name: 'Zoë Łukasiewicz', email: 'zoe.l@example.com', phone: '+48 600 100 200' },
+    });
     await enqueueSendOut(queue, body);
     await runUntilEmpty(queue, worker());
     const logged = output.text();
     expect(loggedOutcomes()).toEqual([expect.objectContaining({ outcome: 'delivered' })]);
-    for (const secret of ['zoe.l@example.com', 'Zoë', 'Łukasiewicz', '+48 600', 'WELCOME-7QX2K9', 'Your code for']) expect(logged).not.toContain(secret);
+    for (const secret of ['zoe.l@example.com', 'Zoë', 'Łukasiewicz', '+48 600', 'WELCOME-7QX2K9', 'Your code for'])
+      expect(logged).not.toContain(secret);
   });
 
   test('delivers a send-out that arrives three times only once, whether the copies share a batch or not', async () => {
@@ -195,7 +201,10 @@ describe('the distribute worker with SES', () => {
     expect(round?.event.Records).toHaveLength(4);
     expect(round?.failed).toEqual([]);
     expect(await ses.sentEmails()).toHaveLength(2);
-    const deadLettered = (await drain(dlq)).map((message) => ({ body: message.Body, attributes: attributeValues(message.MessageAttributes) }));
+    const deadLettered = (await drain(dlq)).map((message) => ({
+      body: message.Body,
+      attributes: attributeValues(message.MessageAttributes),
+    }));
     expect(deadLettered).toHaveLength(2);
     expect(deadLettered).toContainEqual({
       body: truncated,
@@ -259,7 +268,9 @@ describe('the distribute worker with SES', () => {
 
       expect(round?.failed).toHaveLength(3);
       expect(await ses.sentEmails()).toHaveLength(0);
-      expect(loggedOutcomes().map(({ outcome, reason }) => `${outcome}:${reason}`)).toEqual(Array(3).fill('transient_failure:idempotency_unavailable'));
+      expect(loggedOutcomes().map(({ outcome, reason }) => `${outcome}:${reason}`)).toEqual(
+        Array(3).fill('transient_failure:idempotency_unavailable'),
+      );
       // Back with DynamoDB, the same records are delivered.
       await runUntilEmpty(queue, worker());
       expect(await ses.sentEmails()).toHaveLength(3);
@@ -280,7 +291,7 @@ describe('the distribute worker with SES', () => {
     });
   });
 
-  test('a record that keeps failing transiently reaches the DLQ through the queue\'s own redrive policy', async () => {
+  test("a record that keeps failing transiently reaches the DLQ through the queue's own redrive policy", async () => {
     const sesv2 = new SESv2Client({ ...localAwsClientConfig(), endpoint: `http://127.0.0.1:${await closedPort()}`, maxAttempts: 1 });
     try {
       const handler = worker({}, { wiring: { sesv2 } });
@@ -300,7 +311,12 @@ describe('the distribute worker with SES', () => {
     const handler = worker({ DEAD_LETTER_QUEUE_URL: '' });
     await enqueueSendOut(queue, sendOutBody('plain_message'));
     expect((await runRound(queue, handler))?.failed).toHaveLength(1);
-    expect(output.json().filter((line) => line.level === 'ERROR').map((line) => line.message)).toEqual([
+    expect(
+      output
+        .json()
+        .filter((line) => line.level === 'ERROR')
+        .map((line) => line.message),
+    ).toEqual([
       'The distribute function is misconfigured; every record will be retried',
       'Misconfigured: every record of the batch is reported as failed',
     ]);
@@ -326,9 +342,18 @@ describe('the distribute worker with the http channel', () => {
     expect(receiver.requests).toHaveLength(2);
     const [, delivered] = receiver.requests;
     const timestamp = String(delivered?.headers[FORWARD_HEADERS.timestamp]);
-    expect(delivered?.headers[FORWARD_HEADERS.signature]).toBe(`sha256=${hmacSha256Hex(`${timestamp}.${delivered?.body}`, FORWARD_SECRET)}`);
-    expect(receiver.requests.map((request) => request.headers[FORWARD_HEADERS.idempotencyKey])).toEqual([JSON.parse(body).id, JSON.parse(body).id]);
-    expect(JSON.parse(delivered?.body ?? '{}')).toMatchObject({ id: JSON.parse(body).id, to: null, customer_id: 'cust_7Hq2LmZpX4vN8sRkTb3WcY1d' });
+    expect(delivered?.headers[FORWARD_HEADERS.signature]).toBe(
+      `sha256=${hmacSha256Hex(`${timestamp}.${delivered?.body}`, FORWARD_SECRET)}`,
+    );
+    expect(receiver.requests.map((request) => request.headers[FORWARD_HEADERS.idempotencyKey])).toEqual([
+      JSON.parse(body).id,
+      JSON.parse(body).id,
+    ]);
+    expect(JSON.parse(delivered?.body ?? '{}')).toMatchObject({
+      id: JSON.parse(body).id,
+      to: null,
+      customer_id: 'cust_7Hq2LmZpX4vN8sRkTb3WcY1d',
+    });
   });
 
   test('signs with the secret it reads from Secrets Manager when given only its ARN', async () => {
@@ -349,7 +374,9 @@ describe('the distribute worker with the http channel', () => {
       expect(receiver.requests).toHaveLength(2);
       for (const request of receiver.requests) {
         const timestamp = String(request.headers[FORWARD_HEADERS.timestamp]);
-        expect(request.headers[FORWARD_HEADERS.signature]).toBe(`sha256=${hmacSha256Hex(`${timestamp}.${request.body}`, 'from-secrets-manager')}`);
+        expect(request.headers[FORWARD_HEADERS.signature]).toBe(
+          `sha256=${hmacSha256Hex(`${timestamp}.${request.body}`, 'from-secrets-manager')}`,
+        );
       }
       // Fetched once, then served from the cache.
       expect(secretsManager.requests).toHaveLength(1);
@@ -386,10 +413,16 @@ describe('the distribute worker with the outbox channel', () => {
 
     await runUntilEmpty(queue, handler);
 
-    const lines = (await readFile(file, 'utf8')).trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = (await readFile(file, 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines).toHaveLength(4);
     expect(lines.map((line) => line.kind).sort()).toEqual(['plain_message', 'plain_message', 'promotion', 'unique_code']);
-    expect(lines.find((line) => line.kind === 'unique_code')).toMatchObject({ voucher_code: 'WELCOME-7QX2K9', to: 'alex.kowalski@example.com' });
+    expect(lines.find((line) => line.kind === 'unique_code')).toMatchObject({
+      voucher_code: 'WELCOME-7QX2K9',
+      to: 'alex.kowalski@example.com',
+    });
   });
 });
 

@@ -5,8 +5,8 @@ import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import type { APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda';
 import { createIngestHandler } from '../functions/ingest/ingestHandler.ts';
 import { staticSigningSecrets } from '../functions/ingest/signingSecrets.ts';
-import { MESSAGE_ATTRIBUTE, parseWebhook } from '../functions/shared/webhookContract.ts';
 import { INGEST_SETTINGS } from '../functions/shared/settings.ts';
+import { MESSAGE_ATTRIBUTE, parseWebhook } from '../functions/shared/webhookContract.ts';
 import { FUNCTION_LOGICAL_IDS } from '../lib/functionNames.ts';
 import { lambdaContext } from '../local/lambdaEvents.ts';
 import { EVENTS_DIR, generateEvents, SAMPLE_SECRET } from '../scripts/generate-events.ts';
@@ -57,7 +57,7 @@ describe('the API Gateway events', () => {
           dependencies: {
             secrets: staticSigningSecrets(ingest.VOUCHERIFY_WEBHOOK_SECRET),
             queue,
-            maxBodyBytes: (INGEST_SETTINGS.maxBodyBytes.defaultValue ?? 0),
+            maxBodyBytes: INGEST_SETTINGS.maxBodyBytes.defaultValue ?? 0,
             maxEventAgeSeconds: Number(ingest.MAX_EVENT_AGE_SECONDS),
           },
         },
@@ -116,17 +116,20 @@ describe('the SQS events', () => {
 describe('events/env.json', () => {
   const template = templateJson(buildStack().template);
   const declared = (logicalId: string) =>
-    Object.keys((template.Resources[logicalId]?.Properties?.Environment as { Variables: Record<string, unknown> }).Variables);
+    Object.keys((template.Resources[logicalId]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables);
 
   test('is keyed by the template logical ids of the two functions', () => {
     expect(Object.keys(envVars).sort()).toEqual(Object.values(FUNCTION_LOGICAL_IDS).sort());
   });
 
-  test.each(Object.values(FUNCTION_LOGICAL_IDS))('gives %s only variables its template declares, as sam local invoke requires', (logicalId) => {
-    const given = Object.keys(envVars[logicalId] ?? {});
-    expect(given.length).toBeGreaterThan(0);
-    expect(given.filter((name) => !declared(logicalId).includes(name))).toEqual([]);
-  });
+  test.each(Object.values(FUNCTION_LOGICAL_IDS))(
+    'gives %s only variables its template declares, as sam local invoke requires',
+    (logicalId) => {
+      const given = Object.keys(envVars[logicalId] ?? {});
+      expect(given.length).toBeGreaterThan(0);
+      expect(given.filter((name) => !declared(logicalId).includes(name))).toEqual([]);
+    },
+  );
 
   test('gives the ingest the sample secret the API events are signed with', () => {
     expect(envVars[FUNCTION_LOGICAL_IDS.ingest]?.VOUCHERIFY_WEBHOOK_SECRET).toBe(SAMPLE_SECRET);

@@ -72,7 +72,10 @@ describe('the ingest chain', () => {
   describe('refuses, before looking at the signature,', () => {
     test('a body over the size limit', async () => {
       const body = JSON.stringify({ padding: 'x'.repeat(2000) });
-      expect(await answer(body, { signature: null }, { maxBodyBytes: 1024 })).toEqual({ status: 413, body: { error: 'payload_too_large' } });
+      expect(await answer(body, { signature: null }, { maxBodyBytes: 1024 })).toEqual({
+        status: 413,
+        body: { error: 'payload_too_large' },
+      });
     });
 
     test('a base64 body whose decoded size is over the limit', async () => {
@@ -117,7 +120,12 @@ describe('the ingest chain', () => {
 
   test('does not fetch the secret for a request without a usable signature', async () => {
     let fetched = 0;
-    const secrets = { current: async () => (fetched++, [FIXTURE_SECRET]) };
+    const secrets = {
+      current: async () => {
+        fetched++;
+        return [FIXTURE_SECRET];
+      },
+    };
     expect((await answer('{}', { signature: 'nope' }, { secrets })).status).toBe(401);
     expect(fetched).toBe(0);
   });
@@ -151,7 +159,7 @@ describe('the ingest chain', () => {
     });
   });
 
-  test('accepts __proto__ and constructor.prototype keys, which Middy\'s parser refuses, as data', async () => {
+  test("accepts __proto__ and constructor.prototype keys, which Middy's parser refuses, as data", async () => {
     const document = JSON.parse(readFixture('segment-entered-minimal.json')) as Record<string, any>;
     const body = JSON.stringify(document).replace('"customer":{', '"customer":{"__proto__":{"x":1},"constructor":{"prototype":{"x":1}},');
     expect((await answer(body)).status).toBe(202);

@@ -1,18 +1,10 @@
-import fc from 'fast-check';
-import {
-  classifyDistribution,
-  distributionIdOf,
-  type ParsedWebhook,
-  parseWebhook,
-  SEGMENT_ENTERED_EVENT_TYPE,
-} from '../functions/shared/webhookContract.ts';
-import { DELIVERABLE_FIXTURES, EXPECTED_INGEST_STATUS, fixtureNames, readFixture } from './support/fixtures.ts';
+import { classifyDistribution, distributionIdOf, parseWebhook, SEGMENT_ENTERED_EVENT_TYPE } from '../functions/shared/webhookContract.ts';
+import { DELIVERABLE_FIXTURES, EXPECTED_INGEST_STATUS, readFixture } from './support/fixtures.ts';
 
 const fixture = (name: string) => JSON.parse(readFixture(name)) as Record<string, any>;
 const segmentEntered = () => fixture('segment-entered-plain-message.json');
 
-const expectedOutcome = (status: number) =>
-  status === 202 ? 'segment_entered' : status === 200 ? 'other_event' : 'invalid';
+const expectedOutcome = (status: number) => (status === 202 ? 'segment_entered' : status === 200 ? 'other_event' : 'invalid');
 
 describe('parseWebhook on the shared fixtures', () => {
   test.each(Object.entries(EXPECTED_INGEST_STATUS).filter(([name]) => name.endsWith('.json')))(
@@ -48,7 +40,9 @@ describe('parseWebhook on the shared fixtures', () => {
     body.data.customer.favourite_colour = 'teal';
     const parsed = parseWebhook(body);
     if (parsed.outcome !== 'segment_entered') throw new Error('expected segment_entered');
-    const extraKeys = Object.keys(body).filter((key) => !['id', 'project_id', 'created_at', 'type', 'data', 'source', 'event'].includes(key));
+    const extraKeys = Object.keys(body).filter(
+      (key) => !['id', 'project_id', 'created_at', 'type', 'data', 'source', 'event'].includes(key),
+    );
     expect(extraKeys.length).toBeGreaterThan(0);
     for (const key of extraKeys) expect(parsed.webhook[key]).toEqual(body[key]);
     expect(parsed.webhook.data.customer.favourite_colour).toBe('teal');
@@ -63,7 +57,14 @@ describe('parseWebhook on the shared fixtures', () => {
 
 describe('parseWebhook on hand-made shapes', () => {
   test('refuses a legacy v2018-08-01 body', () => {
-    const legacy = { id: 'evt_1', object: 'event', webhook_id: 'wh_1', type: 'customer.segment.entered', created_at: '2026-01-01T00:00:00.000Z', data: { object: { id: 'cust_1' } } };
+    const legacy = {
+      id: 'evt_1',
+      object: 'event',
+      webhook_id: 'wh_1',
+      type: 'customer.segment.entered',
+      created_at: '2026-01-01T00:00:00.000Z',
+      data: { object: { id: 'cust_1' } },
+    };
     const parsed = parseWebhook(legacy);
     expect(parsed.outcome).toBe('invalid');
     if (parsed.outcome === 'invalid') {
@@ -91,7 +92,7 @@ describe('parseWebhook on hand-made shapes', () => {
     ['segment is missing', (body: any) => delete body.data.segment, 'data.segment'],
     ['the envelope id holds a NUL, which SQS refuses in an attribute', (body: any) => (body.id = 'whs_\u0000'), 'id'],
     ['event.id holds an unpaired surrogate', (body: any) => (body.event.id = 'evcus_\ud800'), 'event.id'],
-    ['the envelope id is longer than 256 characters', (body: any) => (body.id = 'whs_' + 'x'.repeat(253)), 'id'],
+    ['the envelope id is longer than 256 characters', (body: any) => (body.id = `whs_${'x'.repeat(253)}`), 'id'],
   ])('refuses a segment-entered body where %s, naming %s', (_case, mutate, path) => {
     const body = segmentEntered();
     mutate(body);

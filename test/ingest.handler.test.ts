@@ -28,7 +28,12 @@ const invoke = (handler: IngestHandler, event: Parameters<IngestHandler>[0]) => 
 
 async function drainQueue() {
   const received = await client.send(
-    new ReceiveMessageCommand({ QueueUrl: sqs.queueUrl(QUEUE), MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageAttributeNames: ['All'] }),
+    new ReceiveMessageCommand({
+      QueueUrl: sqs.queueUrl(QUEUE),
+      MaxNumberOfMessages: 10,
+      WaitTimeSeconds: 0,
+      MessageAttributeNames: ['All'],
+    }),
   );
   return received.Messages ?? [];
 }
@@ -63,7 +68,8 @@ describe('the ingest handler with a real local SQS', () => {
     const body = parseResponseBody(response.body);
     if (status === 202) expect(body).toEqual({ status: 'accepted', id: JSON.parse(readFixture(name)).id });
     if (status === 200) expect(body).toMatchObject({ status: 'ignored', reason: 'unhandled_event_type' });
-    if (status === 422) expect(body).toMatchObject({ error: 'invalid_payload', issues: [expect.objectContaining({ path: expect.any(String) })] });
+    if (status === 422)
+      expect(body).toMatchObject({ error: 'invalid_payload', issues: [expect.objectContaining({ path: expect.any(String) })] });
     if (status === 400) expect(body).toEqual({ error: 'malformed_json' });
     expect(await drainQueue()).toHaveLength(status === 202 ? 1 : 0);
   });
@@ -95,7 +101,10 @@ describe('the ingest handler with a real local SQS', () => {
     const handler = createIngestHandler(handlerEnvironment());
     const event = signedFixtureEvent('segment-entered-minimal.json');
     const signature = event.headers['x-voucherify-signature'] as string;
-    const response = await invoke(handler, { ...event, headers: { 'X-Voucherify-Signature': signature, 'Content-Type': 'application/json' } });
+    const response = await invoke(handler, {
+      ...event,
+      headers: { 'X-Voucherify-Signature': signature, 'Content-Type': 'application/json' },
+    });
     expect(response.statusCode).toBe(202);
   });
 
@@ -137,7 +146,10 @@ describe('the ingest handler with a real local SQS', () => {
     expect(parseResponseBody(response.body)).toEqual({ error: 'server_misconfigured' });
     expect(await drainQueue()).toHaveLength(0);
     const errorLine = output.json().find((line) => line.level === 'ERROR');
-    expect(errorLine).toMatchObject({ reason: 'server_misconfigured', error: expect.objectContaining({ name: 'SecretNotConfiguredError' }) });
+    expect(errorLine).toMatchObject({
+      reason: 'server_misconfigured',
+      error: expect.objectContaining({ name: 'SecretNotConfiguredError' }),
+    });
   });
 
   test('answers 500 when the configuration is invalid, naming the variable in the log only', async () => {
@@ -179,7 +191,7 @@ describe('the ingest handler with a real local SQS', () => {
     expect(metric._aws.CloudWatchMetrics[0].Dimensions[0]).toEqual(expect.arrayContaining(['service', 'Reason']));
   });
 
-  test('does not carry one request\'s ids into the next request\'s log lines', async () => {
+  test("does not carry one request's ids into the next request's log lines", async () => {
     const handler = createIngestHandler(handlerEnvironment({ POWERTOOLS_LOG_LEVEL: 'DEBUG' }));
     await invoke(handler, signedFixtureEvent('segment-entered-promotion.json'));
     expect(output.json().find((line) => line.message === 'Webhook accepted')).toHaveProperty('envelope_id');

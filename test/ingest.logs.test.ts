@@ -181,7 +181,7 @@ async function runScenarios(output: CapturedOutput, consoleLines: string[]) {
 
 // ---------------------------------------------------------------------------------------------
 
-describe('the ingest handler\'s log output over every fixture, request shape and failure', () => {
+describe("the ingest handler's log output over every fixture, request shape and failure", () => {
   let text: string;
   let statuses: Map<string, number>;
   let sensitive: SensitiveValues;
@@ -255,7 +255,7 @@ describe('the ingest handler\'s log output over every fixture, request shape and
     expect(text).toMatch(/ECONNRESET|socket hang up/);
   });
 
-  test('holds no signing secret, rotated secret, forger\'s secret or AWS credential', () => {
+  test("holds no signing secret, rotated secret, forger's secret or AWS credential", () => {
     expect(leaksOf('secret')).toEqual([]);
   });
 
@@ -297,7 +297,9 @@ describe('the leak search itself', () => {
       ...fixtureSensitiveValues(),
     });
     expect(new Set(found.map((leak) => leak.kind))).toEqual(new Set(['secret', 'signature', 'email', 'phone', 'personal_data']));
-    expect(found.map((leak) => leak.value)).toEqual(expect.arrayContaining(['someone.else@example.org', '+1 (555) 010-9999', '48600100200']));
+    expect(found.map((leak) => leak.value)).toEqual(
+      expect.arrayContaining(['someone.else@example.org', '+1 (555) 010-9999', '48600100200']),
+    );
   });
 
   test('does not mistake timestamps, request ids, ARNs or metric lines for personal data', () => {

@@ -90,7 +90,10 @@ describe('voucherifySignature', () => {
 
   test('accepts a signature over the compact form of a pretty body, and the raw pretty text is what it hands on', async () => {
     const pretty = JSON.stringify(JSON.parse(body), null, 2);
-    const arrived = await through(verify, signedEvent(pretty, { signature: signatureFor(JSON.stringify(JSON.parse(body)), FIXTURE_SECRET) }));
+    const arrived = await through(
+      verify,
+      signedEvent(pretty, { signature: signatureFor(JSON.stringify(JSON.parse(body)), FIXTURE_SECRET) }),
+    );
     expect(arrived.rawBody).toBe(pretty);
   });
 
@@ -104,7 +107,14 @@ describe('voucherifySignature', () => {
 
   test('never fetches the secret for a header that cannot be a signature', async () => {
     let fetched = 0;
-    const counting = voucherifySignature({ secrets: { current: async () => (fetched++, [FIXTURE_SECRET]) } });
+    const counting = voucherifySignature({
+      secrets: {
+        current: async () => {
+          fetched++;
+          return [FIXTURE_SECRET];
+        },
+      },
+    });
     await expect(through(counting, signedEvent(body, { signature: 'abc' }))).rejects.toEqual(rejection('invalid_signature'));
     expect(fetched).toBe(0);
   });
@@ -121,7 +131,7 @@ describe('jsonBodyParser', () => {
     expect((await through(jsonBodyParser(), signedEvent('{"a":[1,2]}'))).body).toEqual({ a: [1, 2] });
   });
 
-  test('passes Middy\'s own error on for a body that is not JSON', async () => {
+  test("passes Middy's own error on for a body that is not JSON", async () => {
     await expect(through(jsonBodyParser(), signedEvent('{"a":'))).rejects.toMatchObject({ statusCode: 422 });
   });
 
@@ -134,7 +144,7 @@ describe('jsonBodyParser', () => {
     expect(({} as Record<string, unknown>).x).toBeUndefined();
   });
 
-  test('parses valid JSON nested deeper than Middy\'s reviver can recurse', async () => {
+  test("parses valid JSON nested deeper than Middy's reviver can recurse", async () => {
     const depth = 20_000;
     const arrived = await through(jsonBodyParser(), signedEvent(`{"a":${'['.repeat(depth)}${']'.repeat(depth)}}`));
     let level = 0;
@@ -189,7 +199,11 @@ describe('webhookErrorResponse', () => {
 
   test.each([
     [new WebhookRejectedError('invalid_signature'), 401, { error: 'invalid_signature' }],
-    [new WebhookRejectedError('invalid_payload', [{ path: 'id', message: 'is required' }]), 422, { error: 'invalid_payload', issues: [{ path: 'id', message: 'is required' }] }],
+    [
+      new WebhookRejectedError('invalid_payload', [{ path: 'id', message: 'is required' }]),
+      422,
+      { error: 'invalid_payload', issues: [{ path: 'id', message: 'is required' }] },
+    ],
     [createError(422, 'Invalid or malformed JSON was provided'), 400, { error: 'malformed_json' }],
     [createError(415, 'Unsupported Media Type'), 415, { error: 'unsupported_media_type' }],
     [new QueueUnavailableError('down'), 503, { error: 'unavailable' }],

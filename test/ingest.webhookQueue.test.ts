@@ -31,7 +31,12 @@ describe('the enqueue deadline', () => {
   afterAll(() => stalled.stop());
 
   test('ends a SendMessage that gets no answer, retries included, with a QueueUnavailableError', async () => {
-    const client = new SQSClient({ ...localAwsClientConfig(), endpoint: stalled.url, maxAttempts: 3, requestHandler: { requestTimeout: 2500 } });
+    const client = new SQSClient({
+      ...localAwsClientConfig(),
+      endpoint: stalled.url,
+      maxAttempts: 3,
+      requestHandler: { requestTimeout: 2500 },
+    });
     const queue = sqsWebhookQueue({ queueUrl: `${stalled.url}/${LOCAL_ACCOUNT_ID}/stalled`, timeoutMs: 300, client });
     const started = performance.now();
     const failure = await queue

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
 import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
 import { App } from 'aws-cdk-lib';
 import { MESSAGE_ATTRIBUTE } from '../functions/shared/webhookContract.ts';
 import { FUNCTION_LOGICAL_IDS } from '../lib/functionNames.ts';
@@ -73,7 +73,12 @@ const eventFile = (name: string) => join(PROJECT_ROOT, 'events', name);
 
 async function receiveAll(queueName: string) {
   const received = await sqsClient.send(
-    new ReceiveMessageCommand({ QueueUrl: sqs.queueUrl(queueName), MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageAttributeNames: ['All'] }),
+    new ReceiveMessageCommand({
+      QueueUrl: sqs.queueUrl(queueName),
+      MaxNumberOfMessages: 10,
+      WaitTimeSeconds: 0,
+      MessageAttributeNames: ['All'],
+    }),
   );
   return received.Messages ?? [];
 }
@@ -147,9 +152,13 @@ describe('reading the synthesized template as sam local invoke does', () => {
     const fromShell = resolveEnvironment(ingest, {}, { MAX_BODY_BYTES: '4096', UNDECLARED: 'x' });
     expect(fromShell.variables.MAX_BODY_BYTES).toBe('4096');
     expect(fromShell.variables).not.toHaveProperty('UNDECLARED');
-    const overridden = resolveEnvironment(ingest, { [FUNCTION_LOGICAL_IDS.ingest]: { MAX_BODY_BYTES: 8192, VOUCHERIFY_WEBHOOK_SECRET: true } }, {
-      MAX_BODY_BYTES: '4096',
-    });
+    const overridden = resolveEnvironment(
+      ingest,
+      { [FUNCTION_LOGICAL_IDS.ingest]: { MAX_BODY_BYTES: 8192, VOUCHERIFY_WEBHOOK_SECRET: true } },
+      {
+        MAX_BODY_BYTES: '4096',
+      },
+    );
     expect(overridden.variables).toMatchObject({ MAX_BODY_BYTES: '8192', VOUCHERIFY_WEBHOOK_SECRET: 'true' });
   });
 
@@ -162,7 +171,15 @@ describe('reading the synthesized template as sam local invoke does', () => {
 
 describe('npm run invoke with the ingest function', () => {
   test('a signed webhook is answered 202 and its exact body is on the local queue with the ingest’s attributes', async () => {
-    const result = await invoke(['-t', templatePath, FUNCTION_LOGICAL_IDS.ingest, '-e', eventFile('api-segment-entered-plain-message.json'), '-n', envVarsPath]);
+    const result = await invoke([
+      '-t',
+      templatePath,
+      FUNCTION_LOGICAL_IDS.ingest,
+      '-e',
+      eventFile('api-segment-entered-plain-message.json'),
+      '-n',
+      envVarsPath,
+    ]);
     expect(result.code).toBe(0);
     expect(result.payload).toMatchObject({ statusCode: 202 });
     const body = readFixture('segment-entered-plain-message.json');
@@ -177,7 +194,15 @@ describe('npm run invoke with the ingest function', () => {
   });
 
   test('stdout carries only the result; the function’s logs and a REPORT line go to stderr', async () => {
-    const result = await invoke(['-t', templatePath, FUNCTION_LOGICAL_IDS.ingest, '-e', eventFile('api-other-event-segment-left.json'), '-n', envVarsPath]);
+    const result = await invoke([
+      '-t',
+      templatePath,
+      FUNCTION_LOGICAL_IDS.ingest,
+      '-e',
+      eventFile('api-other-event-segment-left.json'),
+      '-n',
+      envVarsPath,
+    ]);
     expect(result.code).toBe(0);
     expect(result.stdout.trim().split('\n')).toHaveLength(1);
     expect(result.payload).toMatchObject({ statusCode: 200 });
@@ -186,13 +211,27 @@ describe('npm run invoke with the ingest function', () => {
   });
 
   test('a webhook signed with another secret is answered 401 and nothing is queued', async () => {
-    const result = await invoke(['-t', templatePath, FUNCTION_LOGICAL_IDS.ingest, '-e', eventFile('api-wrong-signature.json'), '-n', envVarsPath]);
+    const result = await invoke([
+      '-t',
+      templatePath,
+      FUNCTION_LOGICAL_IDS.ingest,
+      '-e',
+      eventFile('api-wrong-signature.json'),
+      '-n',
+      envVarsPath,
+    ]);
     expect(result.payload).toMatchObject({ statusCode: 401 });
     expect(await receiveAll(LOCAL_QUEUE_NAME)).toEqual([]);
   });
 
   test('without --env-vars the ingest has no secret and fails closed with 500, after saying which values were blank', async () => {
-    const result = await invoke(['-t', templatePath, FUNCTION_LOGICAL_IDS.ingest, '-e', eventFile('api-segment-entered-plain-message.json')]);
+    const result = await invoke([
+      '-t',
+      templatePath,
+      FUNCTION_LOGICAL_IDS.ingest,
+      '-e',
+      eventFile('api-segment-entered-plain-message.json'),
+    ]);
     expect(result.payload).toMatchObject({ statusCode: 500 });
     expect(result.stderr).toContain('note: QUEUE_URL is an intrinsic');
     expect(await receiveAll(LOCAL_QUEUE_NAME)).toEqual([]);
@@ -202,7 +241,15 @@ describe('npm run invoke with the ingest function', () => {
 describe('npm run invoke with the distribute function', () => {
   test('the committed SQS event is delivered through the local SES once, and the batch reports no failure', async () => {
     await ses.clear();
-    const args = ['-t', templatePath, FUNCTION_LOGICAL_IDS.distribute, '-e', eventFile('sqs-segment-entered-plain-message.json'), '-n', envVarsPath];
+    const args = [
+      '-t',
+      templatePath,
+      FUNCTION_LOGICAL_IDS.distribute,
+      '-e',
+      eventFile('sqs-segment-entered-plain-message.json'),
+      '-n',
+      envVarsPath,
+    ];
     const first = await invoke(args);
     expect(first.code).toBe(0);
     expect(first.payload).toEqual({ batchItemFailures: [] });

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type LocalStack, startLocalStack } from '../local/localStack.ts';
 import { createWebhookClient, type WebhookClient } from '../local/webhookClient.ts';
-import { captureOutput, type CapturedOutput } from './support/captureOutput.ts';
+import { type CapturedOutput, captureOutput } from './support/captureOutput.ts';
 import {
   DELIVERABLE_FIXTURES,
   EXPECTED_INGEST_STATUS,
@@ -28,7 +28,11 @@ let output: CapturedOutput;
 
 const outboxLines = (): Record<string, unknown>[] => {
   try {
-    return readFileSync(outboxFile, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+    return readFileSync(outboxFile, 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;

@@ -16,7 +16,11 @@ describe('createMetrics', () => {
     metrics.publishStoredMetrics();
     const [line] = output.json();
     expect(line).toMatchObject({
-      _aws: { CloudWatchMetrics: [{ Namespace: METRICS_NAMESPACE, Dimensions: [['service', 'Reason']], Metrics: [{ Name: 'WebhookRejected', Unit: 'Count' }] }] },
+      _aws: {
+        CloudWatchMetrics: [
+          { Namespace: METRICS_NAMESPACE, Dimensions: [['service', 'Reason']], Metrics: [{ Name: 'WebhookRejected', Unit: 'Count' }] },
+        ],
+      },
       service: 'voucherify-webhook-ingest',
       Reason: 'invalid_signature',
       WebhookRejected: 1,
@@ -36,6 +40,8 @@ describe('createLogger', () => {
     const logger = createLogger('voucherify-webhook-distribute', { POWERTOOLS_LOG_LEVEL: 'WARN' });
     logger.info('hidden');
     logger.warn('shown', { reason: 'x' });
-    expect(output.json()).toEqual([expect.objectContaining({ level: 'WARN', message: 'shown', reason: 'x', service: 'voucherify-webhook-distribute' })]);
+    expect(output.json()).toEqual([
+      expect.objectContaining({ level: 'WARN', message: 'shown', reason: 'x', service: 'voucherify-webhook-distribute' }),
+    ]);
   });
 });

@@ -19,10 +19,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FORWARD_HEADERS } from '../functions/distribute/httpChannel.ts';
 import { signatureFor } from '../functions/ingest/verifySignature.ts';
-import type { LocalStackOptions } from '../local/localStack.ts';
 import { startLocalSes } from '../local/localSes.ts';
+import type { LocalStackOptions } from '../local/localStack.ts';
 import { type CapturedOutput, captureConsole, captureOutput, jsonObjectLines, setEnvironment } from './support/captureOutput.ts';
-import { DELIVERABLE_FIXTURES, EXPECTED_INGEST_STATUS, FIXTURE_SECRET, fixtureNames, fixtureSignatures, readFixture } from './support/fixtures.ts';
+import {
+  DELIVERABLE_FIXTURES,
+  EXPECTED_INGEST_STATUS,
+  FIXTURE_SECRET,
+  fixtureNames,
+  fixtureSignatures,
+  readFixture,
+} from './support/fixtures.ts';
 import { findLeaks, fixtureSensitiveValues, type Leak, type LeakKind, type SensitiveValues } from './support/logLeaks.ts';
 import { eventually, FORWARD_SECRET, type ReliabilityPipeline, startReliabilityPipeline } from './support/reliabilityPipeline.ts';
 import { type Fallback, type RecordedRequest, type ScriptedReply, startScriptedHttpServer } from './support/scriptedHttpServer.ts';
@@ -71,8 +78,10 @@ function workerOutcomes(output: CapturedOutput, from: number): string[] {
 
 /** npm start prints a line per request and per batch; the run prints them too. */
 const npmStartHooks = (): Partial<LocalStackOptions> => ({
-  onRequest: ({ method, path, status, durationMs }) => process.stderr.write(`[gateway] ${method} ${path} -> ${status} (${durationMs.toFixed(1)} ms)\n`),
-  onBatch: ({ received, failed }) => process.stderr.write(`[worker] batch of ${received}: ${received - failed} done, ${failed} left for retry\n`),
+  onRequest: ({ method, path, status, durationMs }) =>
+    process.stderr.write(`[gateway] ${method} ${path} -> ${status} (${durationMs.toFixed(1)} ms)\n`),
+  onBatch: ({ received, failed }) =>
+    process.stderr.write(`[worker] batch of ${received}: ${received - failed} done, ${failed} left for retry\n`),
 });
 
 async function run(
@@ -98,7 +107,10 @@ async function run(
     await setUp.whilePending?.(pipeline);
     await eventually(
       `every deliverable fixture delivered or dead-lettered (${channel})`,
-      () => DELIVERABLE_IDS.every((id) => workerOutcomes(output, from).some((line) => line.startsWith(`${id} delivered`) || line.startsWith(`${id} permanent_failure`))),
+      () =>
+        DELIVERABLE_IDS.every((id) =>
+          workerOutcomes(output, from).some((line) => line.startsWith(`${id} delivered`) || line.startsWith(`${id} permanent_failure`)),
+        ),
       30_000,
     );
     await pipeline.stack.waitUntilDrained(20_000);
@@ -106,7 +118,9 @@ async function run(
       const forwarded = request.headers[FORWARD_HEADERS.signature];
       if (typeof forwarded === 'string') signatures.add(forwarded).add(forwarded.replace(/^sha256=/, ''));
     }
-    const deadLetterReasons = (await pipeline.drainDeadLetters()).map((message) => String(message.MessageAttributes?.FailureReason?.StringValue));
+    const deadLetterReasons = (await pipeline.drainDeadLetters()).map((message) =>
+      String(message.MessageAttributes?.FailureReason?.StringValue),
+    );
     return { channel, outcomes: workerOutcomes(output, from), statuses, deadLetterReasons, delivered: await setUp.delivered(pipeline) };
   } finally {
     await pipeline.stop();
@@ -119,14 +133,18 @@ function sesErrorQuoting(request: RecordedRequest, status: number, errorType: st
   return {
     status,
     headers: { 'content-type': 'application/json', 'x-amzn-errortype': errorType },
-    body: JSON.stringify({ message: `Email address is not verified. The following identities failed the check in region US-EAST-1: ${address}` }),
+    body: JSON.stringify({
+      message: `Email address is not verified. The following identities failed the check in region US-EAST-1: ${address}`,
+    }),
   };
 }
 
 const sesEnvelopeId = (request: RecordedRequest): string | undefined =>
-  (JSON.parse(request.body || '{}') as { EmailTags?: { Name: string; Value: string }[] }).EmailTags?.find((tag) => tag.Name === 'envelope_id')?.Value;
+  (JSON.parse(request.body || '{}') as { EmailTags?: { Name: string; Value: string }[] }).EmailTags?.find(
+    (tag) => tag.Name === 'envelope_id',
+  )?.Value;
 
-describe('the whole pipeline\'s output over every fixture, every channel, a retry and a DLQ case each', () => {
+describe("the whole pipeline's output over every fixture, every channel, a retry and a DLQ case each", () => {
   let runs: RunResult[];
   let sensitive: SensitiveValues;
   let leaks: Leak[];
@@ -223,14 +241,18 @@ describe('the whole pipeline\'s output over every fixture, every channel, a retr
     // starved of CPU an SES call can be aborted after SES took the mail, and its retry sends it again.
     // Exactly-once is the reliability tests' business, not this one's.)
     expect(ses.delivered).toBeGreaterThanOrEqual(DELIVERABLE_IDS.length - 1);
-    expect(ses.outcomes).toEqual(expect.arrayContaining([`${PROMOTION} transient_failure:delivery_unavailable`, `${UNIQUE_CODE} permanent_failure:delivery_rejected`]));
+    expect(ses.outcomes).toEqual(
+      expect.arrayContaining([`${PROMOTION} transient_failure:delivery_unavailable`, `${UNIQUE_CODE} permanent_failure:delivery_rejected`]),
+    );
     // Rejected every time it is sent, its re-post included.
     expect(new Set(ses.deadLetterReasons)).toEqual(new Set(['delivery_rejected']));
-    expect(http.outcomes).toEqual(expect.arrayContaining([`${PROMOTION} transient_failure:delivery_unavailable`, `${UNIQUE_CODE} permanent_failure:delivery_rejected`]));
+    expect(http.outcomes).toEqual(
+      expect.arrayContaining([`${PROMOTION} transient_failure:delivery_unavailable`, `${UNIQUE_CODE} permanent_failure:delivery_rejected`]),
+    );
     expect(new Set(http.deadLetterReasons)).toEqual(new Set(['delivery_rejected']));
   });
 
-  test('holds no signing secret, forwarding secret or forger\'s secret', () => {
+  test("holds no signing secret, forwarding secret or forger's secret", () => {
     expect(leaksOf('secret')).toEqual([]);
   });
 
@@ -239,7 +261,7 @@ describe('the whole pipeline\'s output over every fixture, every channel, a retr
     expect(leaksOf('signature')).toEqual([]);
   });
 
-  test('holds no e-mail address, not even the one SES\'s error quoted', () => {
+  test("holds no e-mail address, not even the one SES's error quoted", () => {
     expect(sensitive.emails).toContain('alex.kowalski@example.com');
     expect(leaksOf('email')).toEqual([]);
   });

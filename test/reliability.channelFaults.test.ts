@@ -19,7 +19,14 @@ import {
   type SendOutCopy,
   startReliabilityPipeline,
 } from './support/reliabilityPipeline.ts';
-import { type ProxyReply, type RecordedRequest, type ScriptedHttpServer, type ScriptedReply, sesErrorReply, startScriptedHttpServer } from './support/scriptedHttpServer.ts';
+import {
+  type ProxyReply,
+  type RecordedRequest,
+  type ScriptedHttpServer,
+  type ScriptedReply,
+  sesErrorReply,
+  startScriptedHttpServer,
+} from './support/scriptedHttpServer.ts';
 
 let output: CapturedOutput;
 beforeEach(() => {
@@ -38,7 +45,11 @@ const loggedOutcomes = (sendOut: SendOutCopy): string[] =>
     .map((line) => [line.outcome, line.reason, line.detail].filter(Boolean).join(':'));
 
 /** Replies per key, used up in order; the fallback once they are. */
-function faultsPer(key: (request: RecordedRequest) => string, faults: Map<string, (ScriptedReply | ProxyReply)[]>, fallback: ScriptedReply | ProxyReply) {
+function faultsPer(
+  key: (request: RecordedRequest) => string,
+  faults: Map<string, (ScriptedReply | ProxyReply)[]>,
+  fallback: ScriptedReply | ProxyReply,
+) {
   return (request: RecordedRequest): ScriptedReply | ProxyReply => faults.get(key(request))?.shift() ?? fallback;
 }
 
@@ -77,7 +88,11 @@ describe('the http channel failing', () => {
     expect(await pipeline.post(sendOuts)).toEqual(sendOuts.map(() => 202));
 
     const accepted = sendOuts.filter((sendOut) => sendOut !== refused);
-    await eventually('every accepted send-out delivered', () => deliveryCounts(pipeline.receiver, accepted).every((count) => count === 1), 30_000);
+    await eventually(
+      'every accepted send-out delivered',
+      () => deliveryCounts(pipeline.receiver, accepted).every((count) => count === 1),
+      30_000,
+    );
     await pipeline.stack.waitUntilDrained(20_000);
 
     expect(deliveryCounts(pipeline.receiver, sendOuts)).toEqual([1, 1, 1, 1, 1, 1, 0, 1]);
@@ -134,14 +149,20 @@ describe('the ses channel failing, SES behind a fault-injecting proxy', () => {
   });
   beforeEach(() => ses.clear());
 
-  test('retries throttling and 5xx (the SDK\'s retries, then the queue\'s) until each mail is sent exactly once, and moves a rejected one to the DLQ', async () => {
+  test("retries throttling and 5xx (the SDK's retries, then the queue's) until each mail is sent exactly once, and moves a rejected one to the DLQ", async () => {
     const sendOuts = newSendOuts(5, 'ses');
     const [throttled, internalFailure, unavailable, rejected] = sendOuts as [SendOutCopy, SendOutCopy, SendOutCopy, SendOutCopy];
     // The SES client makes 3 attempts per call, backing off between them; three 429s exhaust one
     // invocation, so the queue retries. A single 500 is usually absorbed by the SDK's own retry.
-    faults.set(throttled.email, Array.from({ length: 3 }, () => sesErrorReply(429, 'TooManyRequestsException')));
+    faults.set(
+      throttled.email,
+      Array.from({ length: 3 }, () => sesErrorReply(429, 'TooManyRequestsException')),
+    );
     faults.set(internalFailure.email, [sesErrorReply(500, 'InternalFailure')]);
-    faults.set(unavailable.email, Array.from({ length: 4 }, () => sesErrorReply(503, 'ServiceUnavailable')));
+    faults.set(
+      unavailable.email,
+      Array.from({ length: 4 }, () => sesErrorReply(503, 'ServiceUnavailable')),
+    );
     faults.set(rejected.email, [sesErrorReply(400, 'MessageRejected')]);
 
     expect(await pipeline.post(sendOuts)).toEqual(sendOuts.map(() => 202));
@@ -164,7 +185,9 @@ describe('the ses channel failing, SES behind a fault-injecting proxy', () => {
     const throttledOutcomes = loggedOutcomes(throttled);
     expect(throttledOutcomes.at(-1)).toBe('delivered');
     expect(throttledOutcomes.slice(0, -1)).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^transient_failure:delivery_unavailable:ses:(TooManyRequestsException:429|AbortError)$/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/^transient_failure:delivery_unavailable:ses:(TooManyRequestsException:429|AbortError)$/),
+      ]),
     );
     for (const outcome of throttledOutcomes.slice(0, -1)) {
       expect(outcome).toMatch(/^transient_failure:delivery_unavailable:ses:(TooManyRequestsException:429|AbortError)$/);

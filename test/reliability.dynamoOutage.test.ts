@@ -90,7 +90,11 @@ describe('DynamoDB unavailable', () => {
     await stack.waitUntilDrained(10_000);
     expect(deliveryCounts(receiver, [sendOut])).toEqual([1]);
     const logged = output.json().find((line) => line.envelope_id === sendOut.id && line.outcome === 'delivered');
-    expect(logged).toMatchObject({ level: 'ERROR', completion: 'not_recorded', message: 'Send-out delivered, but its idempotency record could not be completed' });
+    expect(logged).toMatchObject({
+      level: 'ERROR',
+      completion: 'not_recorded',
+      message: 'Send-out delivered, but its idempotency record could not be completed',
+    });
     expect(output.json()).toContainEqual(expect.objectContaining({ DeliveryNotRecorded: 1, Reason: 'not_recorded' }));
 
     // The residual window (RELIABILITY.md): the claim stays IN_PROGRESS, so once its lock has
@@ -100,7 +104,12 @@ describe('DynamoDB unavailable', () => {
     expect(await pipeline.post([sendOut])).toEqual([202]);
     await eventually('the re-send delivered', () => deliveryCounts(receiver, [sendOut])[0] === 2);
     await stack.waitUntilDrained(10_000);
-    expect(output.json().filter((line) => line.envelope_id === sendOut.id && line.outcome === 'delivered').at(-1)).toMatchObject({
+    expect(
+      output
+        .json()
+        .filter((line) => line.envelope_id === sendOut.id && line.outcome === 'delivered')
+        .at(-1),
+    ).toMatchObject({
       level: 'WARN',
       completion: 'completed',
       claim_taken_over: true,

@@ -6,7 +6,13 @@
  * only ever given for a message SQS has stored.
  */
 import { type CapturedOutput, captureOutput } from './support/captureOutput.ts';
-import { deliveryCounts, eventually, newSendOuts, type ReliabilityPipeline, startReliabilityPipeline } from './support/reliabilityPipeline.ts';
+import {
+  deliveryCounts,
+  eventually,
+  newSendOuts,
+  type ReliabilityPipeline,
+  startReliabilityPipeline,
+} from './support/reliabilityPipeline.ts';
 
 let output: CapturedOutput;
 let pipeline: ReliabilityPipeline;

@@ -12,6 +12,7 @@
 import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { IDEMPOTENCY_TABLE } from '../functions/distribute/idempotencyTable.ts';
 import { LOCAL_TABLE_NAME } from '../local/localStack.ts';
+import { type CapturedOutput, captureOutput } from './support/captureOutput.ts';
 import {
   attemptsByKey,
   deliveryCounts,
@@ -22,7 +23,6 @@ import {
   startReliabilityPipeline,
   TAKEOVER_VISIBILITY_TIMEOUT_SECONDS,
 } from './support/reliabilityPipeline.ts';
-import { type CapturedOutput, captureOutput } from './support/captureOutput.ts';
 import { type ScriptedHttpServer, startScriptedHttpServer } from './support/scriptedHttpServer.ts';
 import { startWorkerProcess, type WorkerProcess } from './support/workerProcess.ts';
 
@@ -66,7 +66,11 @@ function startWorker(environment: Record<string, string> = {}): WorkerProcess {
 const claimStatus = async (sendOut: SendOutCopy): Promise<string | undefined> =>
   (
     await dynamoDb.send(
-      new GetItemCommand({ TableName: LOCAL_TABLE_NAME, Key: { [IDEMPOTENCY_TABLE.partitionKey]: { S: sendOut.id } }, ConsistentRead: true }),
+      new GetItemCommand({
+        TableName: LOCAL_TABLE_NAME,
+        Key: { [IDEMPOTENCY_TABLE.partitionKey]: { S: sendOut.id } },
+        ConsistentRead: true,
+      }),
     )
   ).Item?.status?.S;
 
@@ -133,7 +137,10 @@ describe('the worker process killed', () => {
       // The worker's DynamoDB calls go through a proxy that holds the completions: delivered, not yet recorded.
       dynamoProxy.hold((request) => request.body.includes('"COMPLETED"'));
       const first = startWorker({ AWS_ENDPOINT_URL_DYNAMODB: dynamoProxy.url });
-      await eventually('delivered, completions pending', () => deliveryCounts(receiver, sendOuts).every((n) => n === 1) && dynamoProxy.held === 3);
+      await eventually(
+        'delivered, completions pending',
+        () => deliveryCounts(receiver, sendOuts).every((n) => n === 1) && dynamoProxy.held === 3,
+      );
       await first.kill('SIGKILL');
       // The held completions die with the worker's connections; none reaches DynamoDB.
       await eventually('the proxy saw the connections die', () => dynamoProxy.held === 0);

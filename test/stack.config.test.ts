@@ -1,9 +1,9 @@
 import { describe, expect, test } from '@jest/globals';
 import {
-  STACK_SETTINGS,
   queueMaxMessageBytes,
   readAppContext,
   readWebhookStackConfig,
+  STACK_SETTINGS,
   WebhookStackConfigError,
   workerTimings,
 } from '../lib/webhookStackConfig.ts';
@@ -117,7 +117,9 @@ describe('refusing a stack that would deploy but not work', () => {
   });
 
   test('the http channel needs a forward URL', () => {
-    expect(problemsOf({ deliveryChannel: 'http' })).toEqual([expect.stringMatching(/^forwardUrl: is required when deliveryChannel is http/)]);
+    expect(problemsOf({ deliveryChannel: 'http' })).toEqual([
+      expect.stringMatching(/^forwardUrl: is required when deliveryChannel is http/),
+    ]);
   });
 
   test.each([
@@ -129,7 +131,9 @@ describe('refusing a stack that would deploy but not work', () => {
   });
 
   test('an alarm e-mail that is not an address is refused', () => {
-    expect(problemsOf({ ...SES_CONTEXT, alarmEmail: 'ops-team' })).toEqual([expect.stringMatching(/^alarmEmail: must be a bare e-mail address/)]);
+    expect(problemsOf({ ...SES_CONTEXT, alarmEmail: 'ops-team' })).toEqual([
+      expect.stringMatching(/^alarmEmail: must be a bare e-mail address/),
+    ]);
   });
 
   test.each([
@@ -144,7 +148,10 @@ describe('refusing a stack that would deploy but not work', () => {
     [{ ingestMemoryMb: '64' }, /^ingestMemoryMb: must be between 128 and 10240/],
     [{ workerMemoryMb: '20000' }, /^workerMemoryMb: must be between 128 and 10240/],
     [{ workerTimeoutSeconds: '5' }, /^workerTimeoutSeconds: must be between 10 and 900/],
-    [{ deliveryTimeoutMs: '60000', workerTimeoutSeconds: '30' }, /^deliveryTimeoutMs: must be shorter than the worker timeout \(30000 ms\)/],
+    [
+      { deliveryTimeoutMs: '60000', workerTimeoutSeconds: '30' },
+      /^deliveryTimeoutMs: must be shorter than the worker timeout \(30000 ms\)/,
+    ],
     [{ maxBodyBytes: String(1024 * 1024) }, /^maxBodyBytes: must be between 1024 and 1032192/],
     [{ maxEventAgeSeconds: String(16 * 86_400) }, /^maxEventAgeSeconds: must be between 0 and 1296000/],
     [{ enqueueTimeoutMs: '10000' }, /^enqueueTimeoutMs: must be between 100 and 9000/],

@@ -15,10 +15,10 @@ const actionsOf = (statement: Statement): string[] => (Array.isArray(statement.A
 /** Every statement of the inline policies attached to a function's role, and its managed policies. */
 function permissionsOf(template: Template, functionLogicalId: string): { statements: Statement[]; managedPolicies: unknown[] } {
   const resources = templateJson(template).Resources;
-  const role = (resources[functionLogicalId]?.Properties?.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  const role = (resources[functionLogicalId]!.Properties!.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
   const statements = Object.values(resourcesOfType(template, 'AWS::IAM::Policy'))
     .filter((policy) => JSON.stringify(policy.Properties?.Roles) === JSON.stringify([{ Ref: role }]))
-    .flatMap((policy) => (policy.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
+    .flatMap((policy) => (policy.Properties!.PolicyDocument as { Statement: Statement[] }).Statement);
   return { statements, managedPolicies: (resources[role]?.Properties?.ManagedPolicyArns as unknown[] | undefined) ?? [] };
 }
 
@@ -27,7 +27,10 @@ function grants(statements: readonly Statement[]): Record<string, unknown[]> {
   const byAction: Record<string, unknown[]> = {};
   for (const statement of statements) {
     expect(statement.Effect).toBe('Allow');
-    for (const action of actionsOf(statement)) (byAction[action] ??= []).push(statement.Resource);
+    for (const action of actionsOf(statement)) {
+      byAction[action] ??= [];
+      byAction[action].push(statement.Resource);
+    }
   }
   return byAction;
 }
@@ -60,7 +63,7 @@ describe('least privilege', () => {
     const denials = [
       ...Object.values(resourcesOfType(ses.template, 'AWS::SQS::QueuePolicy')),
       ...Object.values(resourcesOfType(ses.template, 'AWS::SNS::TopicPolicy')),
-    ].flatMap((policy) => (policy.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
+    ].flatMap((policy) => (policy.Properties!.PolicyDocument as { Statement: Statement[] }).Statement);
     for (const statement of denials) {
       expect(statement).toMatchObject({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
     }
@@ -107,12 +110,11 @@ describe('least privilege', () => {
       'logs:CreateLogStream': [getAtt(logGroup)],
       'logs:PutLogEvents': [getAtt(logGroup)],
     });
-    expect(Object.keys(byAction).filter((action) => action.startsWith('dynamodb:')).sort()).toEqual([
-      'dynamodb:DeleteItem',
-      'dynamodb:GetItem',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-    ]);
+    expect(
+      Object.keys(byAction)
+        .filter((action) => action.startsWith('dynamodb:'))
+        .sort(),
+    ).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
   });
 
   test('with SES the worker may send only from the configured address, through its identity and configuration set', () => {

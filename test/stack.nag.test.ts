@@ -59,7 +59,9 @@ function synthesizeWithNag(
 }
 
 const violationsOf = (report: unknown): unknown[] =>
-  ((report as { pluginReports?: Array<{ violations?: unknown[] }> } | undefined)?.pluginReports ?? []).flatMap((plugin) => plugin.violations ?? []);
+  ((report as { pluginReports?: Array<{ violations?: unknown[] }> } | undefined)?.pluginReports ?? []).flatMap(
+    (plugin) => plugin.violations ?? [],
+  );
 
 describe('cdk-nag AwsSolutions checks', () => {
   const ses = synthesizeWithNag(SES_CONTEXT);

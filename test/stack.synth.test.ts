@@ -71,7 +71,13 @@ describe('npx cdk synth, offline, with bundling', () => {
   test('the template has the resources the stack declares, under the pinned function logical ids', () => {
     const types = Object.values(template.Resources).map((resource) => resource.Type);
     expect(types.filter((type) => type === 'AWS::Lambda::Function')).toHaveLength(2);
-    for (const type of ['AWS::ApiGatewayV2::Api', 'AWS::ApiGatewayV2::Stage', 'AWS::DynamoDB::Table', 'AWS::SecretsManager::Secret', 'AWS::SNS::Topic']) {
+    for (const type of [
+      'AWS::ApiGatewayV2::Api',
+      'AWS::ApiGatewayV2::Stage',
+      'AWS::DynamoDB::Table',
+      'AWS::SecretsManager::Secret',
+      'AWS::SNS::Topic',
+    ]) {
       expect(types).toContain(type);
     }
     expect(types.filter((type) => type === 'AWS::SQS::Queue')).toHaveLength(2);
@@ -84,23 +90,34 @@ describe('npx cdk synth, offline, with bundling', () => {
       'aws:asset:is-bundled': true,
       'aws:asset:property': 'Code',
     });
-    expect(functionResource(logicalId).Properties).toMatchObject({ Handler: 'index.handler', Runtime: 'nodejs24.x', Architectures: ['arm64'] });
+    expect(functionResource(logicalId).Properties).toMatchObject({
+      Handler: 'index.handler',
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+    });
   });
 
-  test.each(Object.values(FUNCTION_LOGICAL_IDS))('%s is one minified ES module with an external source map and nothing else', (logicalId) => {
-    const directory = assetDirectory(logicalId);
-    expect(readdirSync(directory).sort()).toEqual(['index.mjs', 'index.mjs.map']);
-    const code = readFileSync(join(directory, 'index.mjs'), 'utf8');
-    expect(code.startsWith("import{createRequire}from'node:module';const require=createRequire(import.meta.url);")).toBe(true);
-    // Minified: whitespace and names squeezed out, so lines are long (templates keep a few newlines).
-    expect(code.length / code.split('\n').length).toBeGreaterThan(1000);
-    expect(code).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
-    const map = JSON.parse(readFileSync(join(directory, 'index.mjs.map'), 'utf8')) as { version: number; sources: string[]; sourcesContent?: unknown };
-    expect(map.version).toBe(3);
-    expect(map.sourcesContent).toBeUndefined();
-    const folder = logicalId === FUNCTION_LOGICAL_IDS.ingest ? 'ingest' : 'distribute';
-    expect(map.sources.some((source) => source.endsWith(`functions/${folder}/handler.ts`))).toBe(true);
-  });
+  test.each(Object.values(FUNCTION_LOGICAL_IDS))(
+    '%s is one minified ES module with an external source map and nothing else',
+    (logicalId) => {
+      const directory = assetDirectory(logicalId);
+      expect(readdirSync(directory).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+      const code = readFileSync(join(directory, 'index.mjs'), 'utf8');
+      expect(code.startsWith("import{createRequire}from'node:module';const require=createRequire(import.meta.url);")).toBe(true);
+      // Minified: whitespace and names squeezed out, so lines are long (templates keep a few newlines).
+      expect(code.length / code.split('\n').length).toBeGreaterThan(1000);
+      expect(code).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
+      const map = JSON.parse(readFileSync(join(directory, 'index.mjs.map'), 'utf8')) as {
+        version: number;
+        sources: string[];
+        sourcesContent?: unknown;
+      };
+      expect(map.version).toBe(3);
+      expect(map.sourcesContent).toBeUndefined();
+      const folder = logicalId === FUNCTION_LOGICAL_IDS.ingest ? 'ingest' : 'distribute';
+      expect(map.sources.some((source) => source.endsWith(`functions/${folder}/handler.ts`))).toBe(true);
+    },
+  );
 
   test.each([
     [FUNCTION_LOGICAL_IDS.ingest, '@aws-sdk/client-sqs'],
@@ -112,15 +129,18 @@ describe('npx cdk synth, offline, with bundling', () => {
     expect(readFileSync(join(directory, 'index.mjs'), 'utf8')).not.toMatch(/from\s*["']@aws-sdk\//);
   });
 
-  test.each(Object.values(FUNCTION_LOGICAL_IDS))('%s takes AWS credentials from the environment only, without the default chain', (logicalId) => {
-    const { sources } = JSON.parse(readFileSync(join(assetDirectory(logicalId), 'index.mjs.map'), 'utf8')) as { sources: string[] };
-    expect(sources.some((source) => source.endsWith('functions/shared/lambdaCredentials.ts'))).toBe(true);
-    expect(sources.some((source) => source.includes('node_modules/@aws-sdk/credential-provider-env/'))).toBe(true);
-    const chain = sources.filter((source) =>
-      /node_modules\/(@aws-sdk\/(credential-provider-(?!env\/)[a-z-]+|nested-clients)|@smithy\/credential-provider-imds)\//.test(source),
-    );
-    expect(chain).toEqual([]);
-  });
+  test.each(Object.values(FUNCTION_LOGICAL_IDS))(
+    '%s takes AWS credentials from the environment only, without the default chain',
+    (logicalId) => {
+      const { sources } = JSON.parse(readFileSync(join(assetDirectory(logicalId), 'index.mjs.map'), 'utf8')) as { sources: string[] };
+      expect(sources.some((source) => source.endsWith('functions/shared/lambdaCredentials.ts'))).toBe(true);
+      expect(sources.some((source) => source.includes('node_modules/@aws-sdk/credential-provider-env/'))).toBe(true);
+      const chain = sources.filter((source) =>
+        /node_modules\/(@aws-sdk\/(credential-provider-(?!env\/)[a-z-]+|nested-clients)|@smithy\/credential-provider-imds)\//.test(source),
+      );
+      expect(chain).toEqual([]);
+    },
+  );
 
   test.each(Object.values(FUNCTION_LOGICAL_IDS))(
     '%s imports in a bare Node 24 with no node_modules and exports a handler function',
@@ -128,7 +148,8 @@ describe('npx cdk synth, offline, with bundling', () => {
       const isolated = mkdtempSync(join(tmpdir(), 'webhook-asset-'));
       try {
         cpSync(assetDirectory(logicalId), isolated, { recursive: true });
-        const probe = 'const m = await import(process.argv[1]); process.stdout.write("HANDLER:" + typeof m.handler + "\\n"); process.exit(0);';
+        const probe =
+          'const m = await import(process.argv[1]); process.stdout.write("HANDLER:" + typeof m.handler + "\\n"); process.exit(0);';
         const { stdout } = await run(process.execPath, ['--input-type=module', '-e', probe, join(isolated, 'index.mjs')], {
           cwd: isolated,
           env: { PATH: process.env.PATH ?? '', AWS_REGION: 'eu-west-1' },
@@ -144,11 +165,15 @@ describe('npx cdk synth, offline, with bundling', () => {
 });
 
 describe('npx cdk synth refuses a bad context before building anything', () => {
-  test('the outbox channel stops the synth with an error that says why', async () => {
-    const refused = await cdk(['synth', '--quiet', '-o', join(workspace, 'refused.out'), '-c', 'deliveryChannel=outbox']);
-    expect(refused.code).not.toBe(0);
-    expect(refused.stderr).toContain('deliveryChannel: outbox');
-    expect(refused.stderr).toContain('deploy with ses or http');
-    expect(existsSync(join(workspace, 'refused.out', `${STACK_NAME}.template.json`))).toBe(false);
-  }, SYNTH_TIMEOUT_MS);
+  test(
+    'the outbox channel stops the synth with an error that says why',
+    async () => {
+      const refused = await cdk(['synth', '--quiet', '-o', join(workspace, 'refused.out'), '-c', 'deliveryChannel=outbox']);
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toContain('deliveryChannel: outbox');
+      expect(refused.stderr).toContain('deploy with ses or http');
+      expect(existsSync(join(workspace, 'refused.out', `${STACK_NAME}.template.json`))).toBe(false);
+    },
+    SYNTH_TIMEOUT_MS,
+  );
 });

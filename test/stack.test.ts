@@ -98,29 +98,37 @@ describe('the two functions', () => {
     });
   });
 
-  test.each(Object.entries(FUNCTION_LOGICAL_IDS))('the %s function sets the Powertools variables and leaves run-time source maps off', (name, logicalId) => {
-    expect(environmentOf(ses.template, logicalId)).not.toHaveProperty('NODE_OPTIONS');
-    expect(environmentOf(ses.template, logicalId)).toMatchObject({
-      POWERTOOLS_SERVICE_NAME: SERVICE_NAMES[name as keyof typeof SERVICE_NAMES],
-      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-      POWERTOOLS_LOG_LEVEL: 'INFO',
-    });
-  });
+  test.each(Object.entries(FUNCTION_LOGICAL_IDS))(
+    'the %s function sets the Powertools variables and leaves run-time source maps off',
+    (name, logicalId) => {
+      expect(environmentOf(ses.template, logicalId)).not.toHaveProperty('NODE_OPTIONS');
+      expect(environmentOf(ses.template, logicalId)).toMatchObject({
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAMES[name as keyof typeof SERVICE_NAMES],
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+      });
+    },
+  );
 
   test.each(Object.values(FUNCTION_LOGICAL_IDS))('%s applies source maps at run time when runtimeSourceMaps is set', (logicalId) => {
     expect(environmentOf(tuned.template, logicalId)).toMatchObject({ NODE_OPTIONS: '--enable-source-maps' });
   });
 
-  test.each(Object.values(FUNCTION_LOGICAL_IDS))('%s logs to its own log group, kept 30 days by default and retained with the stack', (logicalId) => {
-    const loggingConfig = functionProperties(ses.template, logicalId).LoggingConfig as { LogGroup: { Ref: string } };
-    const logGroup = templateJson(ses.template).Resources[loggingConfig.LogGroup.Ref];
-    expect(logGroup).toMatchObject({ Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 30 }, DeletionPolicy: 'Retain' });
-  });
+  test.each(Object.values(FUNCTION_LOGICAL_IDS))(
+    '%s logs to its own log group, kept 30 days by default and retained with the stack',
+    (logicalId) => {
+      const loggingConfig = functionProperties(ses.template, logicalId).LoggingConfig as { LogGroup: { Ref: string } };
+      const logGroup = templateJson(ses.template).Resources[loggingConfig.LogGroup.Ref];
+      expect(logGroup).toMatchObject({ Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 30 }, DeletionPolicy: 'Retain' });
+    },
+  );
 
   test('log retention, memory sizes and the worker timeout follow the context', () => {
     expect(functionProperties(tuned.template, FUNCTION_LOGICAL_IDS.ingest)).toMatchObject({ MemorySize: 384, Timeout: 10 });
     expect(functionProperties(tuned.template, FUNCTION_LOGICAL_IDS.distribute)).toMatchObject({ MemorySize: 1024, Timeout: 30 });
-    const retentions = Object.values(resourcesOfType(tuned.template, 'AWS::Logs::LogGroup')).map((group) => group.Properties?.RetentionInDays);
+    const retentions = Object.values(resourcesOfType(tuned.template, 'AWS::Logs::LogGroup')).map(
+      (group) => group.Properties?.RetentionInDays,
+    );
     expect(retentions).toEqual([90, 90, 90]);
   });
 
@@ -136,7 +144,7 @@ describe('the two functions', () => {
       VOUCHERIFY_WEBHOOK_SECRET_ARN: { Ref: resourceNamed(ses.template, 'AWS::SecretsManager::Secret', 'WebhookSigningSecret').id },
       VOUCHERIFY_WEBHOOK_SECRET: '',
       SECRET_CACHE_TTL_SECONDS: '300',
-      MAX_BODY_BYTES: String((INGEST_SETTINGS.maxBodyBytes.defaultValue ?? 0)),
+      MAX_BODY_BYTES: String(INGEST_SETTINGS.maxBodyBytes.defaultValue ?? 0),
       MAX_EVENT_AGE_SECONDS: '0',
       ENQUEUE_TIMEOUT_MS: '4000',
     });
@@ -184,7 +192,9 @@ describe('the two functions', () => {
       SECRET_CACHE_TTL_SECONDS: '300',
     });
     expect(Object.keys(environment).filter((name) => name.startsWith('SES_'))).toEqual([]);
-    expect(Object.keys(environmentOf(ses.template, FUNCTION_LOGICAL_IDS.distribute)).filter((name) => name.startsWith('FORWARD_'))).toEqual([]);
+    expect(Object.keys(environmentOf(ses.template, FUNCTION_LOGICAL_IDS.distribute)).filter((name) => name.startsWith('FORWARD_'))).toEqual(
+      [],
+    );
     http.template.resourceCountIs('AWS::SecretsManager::Secret', 2);
     ses.template.resourceCountIs('AWS::SecretsManager::Secret', 1);
   });
@@ -197,9 +207,7 @@ describe('the queue', () => {
       ses.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
         Queues: [{ Ref: queue.id }],
         PolicyDocument: {
-          Statement: Match.arrayWith([
-            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-          ]),
+          Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
         },
       });
     }
@@ -285,9 +293,10 @@ describe('the signing secret', () => {
 
 describe('the alarms', () => {
   const alarms = (template: Template) =>
-    Object.entries(resourcesOfType(template, 'AWS::CloudWatch::Alarm')).map(([id, alarm]) => ({ id, ...(alarm.Properties ?? {}) })) as Array<
-      { id: string } & Record<string, unknown>
-    >;
+    Object.entries(resourcesOfType(template, 'AWS::CloudWatch::Alarm')).map(([id, alarm]) => ({
+      id,
+      ...(alarm.Properties ?? {}),
+    })) as Array<{ id: string } & Record<string, unknown>>;
   const alarm = (template: Template, prefix: string) => {
     const found = alarms(template).filter((candidate) => candidate.id.startsWith(`Alarms${prefix}`));
     if (found.length !== 1) throw new Error(`Expected one alarm ${prefix}`);
@@ -296,7 +305,11 @@ describe('the alarms', () => {
   const topicRef = (template: Template) => ({ Ref: resourceNamed(template, 'AWS::SNS::Topic', 'AlarmsTopic').id });
 
   test('there is one alarm for each failure an operator must act on', () => {
-    expect(alarms(ses.template).map((candidate) => candidate.id.replace(/^Alarms|[0-9A-F]{8}$/g, '')).sort()).toEqual([
+    expect(
+      alarms(ses.template)
+        .map((candidate) => candidate.id.replace(/^Alarms|[0-9A-F]{8}$/g, ''))
+        .sort(),
+    ).toEqual([
       'Api5xxAlarm',
       'DeadLetterQueueNotEmptyAlarm',
       'IngestErrorsAlarm',

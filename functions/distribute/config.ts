@@ -2,10 +2,10 @@ import {
   ConfigurationError,
   DELIVERY_CHANNELS,
   type DeliveryChannelName,
-  DISTRIBUTE_SETTINGS as SETTINGS,
   type Environment,
   readOptionalSetting,
   readSetting,
+  DISTRIBUTE_SETTINGS as SETTINGS,
   SHARED_SETTINGS,
 } from '../shared/settings.ts';
 

@@ -28,7 +28,11 @@ const attributeSafe = (detail: string): string => detail.slice(0, MAX_DETAIL_LEN
  * Moves a permanently failed record to the DLQ at once, without burning retries: the original body
  * and attributes, plus FailureReason and FailureDetail, so a redrive after a fix replays it as is.
  */
-export function sqsDeadLetterQueue(options: { readonly client: SQSClient; readonly queueUrl: string; readonly timeoutMs: number }): DeadLetterQueue {
+export function sqsDeadLetterQueue(options: {
+  readonly client: SQSClient;
+  readonly queueUrl: string;
+  readonly timeoutMs: number;
+}): DeadLetterQueue {
   return {
     async send(webhook, deadLetter) {
       try {

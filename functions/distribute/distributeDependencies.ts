@@ -2,8 +2,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { cachedSecret } from '../shared/cachedSecret.ts';
-import type { Environment } from '../shared/settings.ts';
 import { readSecretString } from '../shared/secretsManagerSecret.ts';
+import type { Environment } from '../shared/settings.ts';
 import { type ChannelConfig, type DistributeConfig, type HttpChannelConfig, loadDistributeConfig } from './config.ts';
 import { sqsDeadLetterQueue } from './deadLetterQueue.ts';
 import type { DeliveryChannel } from './deliveryChannel.ts';
@@ -85,7 +85,8 @@ function forwardingSecret(signing: HttpChannelConfig['signingSecret'], wiring: D
       if (!secret) throw new TransientDeliveryError('The forwarding signing secret is empty', 'signing_secret_empty');
       return secret;
     },
-    unavailableError: (cause) => new TransientDeliveryError('Could not read the forwarding signing secret', 'signing_secret_unavailable', { cause }),
+    unavailableError: (cause) =>
+      new TransientDeliveryError('Could not read the forwarding signing secret', 'signing_secret_unavailable', { cause }),
     ...(wiring.onStaleSecret ? { onStaleServed: wiring.onStaleSecret } : {}),
   });
   return () => cached.current();

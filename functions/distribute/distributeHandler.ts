@@ -8,7 +8,14 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { createLogger, createMetrics } from '../shared/observability.ts';
 import { type Environment, SERVICE_NAMES } from '../shared/settings.ts';
 import { createDistributeDependencies, type DistributeWiring } from './distributeDependencies.ts';
-import { type DistributeDependencies, distributeRecord, errorDetail, identityFromAttributes, needsRetry, type RecordOutcome } from './distributeRecord.ts';
+import {
+  type DistributeDependencies,
+  distributeRecord,
+  errorDetail,
+  identityFromAttributes,
+  needsRetry,
+  type RecordOutcome,
+} from './distributeRecord.ts';
 import { toQueuedWebhook } from './queuedWebhook.ts';
 
 export interface DistributeHandlerOptions {
@@ -45,7 +52,12 @@ function logFields(outcome: RecordOutcome): Record<string, unknown> {
     case 'skipped':
       return { ...fields, reason: outcome.reason };
     case 'transient_failure':
-      return { ...fields, reason: outcome.reason, detail: outcome.detail, ...(outcome.error ? { stack: stackWithoutMessage(outcome.error) } : {}) };
+      return {
+        ...fields,
+        reason: outcome.reason,
+        detail: outcome.detail,
+        ...(outcome.error ? { stack: stackWithoutMessage(outcome.error) } : {}),
+      };
     case 'permanent_failure':
       return {
         ...fields,
@@ -119,7 +131,10 @@ export function createDistributeHandler(env: Environment, options: DistributeHan
           counts.add('DeliveryNotRecorded', ['Reason', outcome.completion]);
           logger.error('Send-out delivered, but its idempotency record could not be completed', fields);
         } else if (outcome.claimTakenOver) {
-          logger.warn('Send-out delivered after taking over an abandoned claim; the attempt that abandoned it may have delivered it too', fields);
+          logger.warn(
+            'Send-out delivered after taking over an abandoned claim; the attempt that abandoned it may have delivered it too',
+            fields,
+          );
         } else {
           logger.info('Send-out delivered', fields);
         }
@@ -179,9 +194,11 @@ export function createDistributeHandler(env: Environment, options: DistributeHan
     return response;
   }
 
-  return middy(distribute)
-    .use(logMetrics(metrics))
-    // logEvent false overrides POWERTOOLS_LOGGER_LOG_EVENT: the event's bodies hold customers'
-    // contact details, which must not be logged even when someone turns event logging on to debug.
-    .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false })) as unknown as DistributeHandler;
+  return (
+    middy(distribute)
+      .use(logMetrics(metrics))
+      // logEvent false overrides POWERTOOLS_LOGGER_LOG_EVENT: the event's bodies hold customers'
+      // contact details, which must not be logged even when someone turns event logging on to debug.
+      .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false })) as unknown as DistributeHandler
+  );
 }

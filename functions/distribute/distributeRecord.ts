@@ -13,7 +13,7 @@ import type { DistributionMessage } from './distributionMessage.ts';
 import { DistributeError, errorName, PermanentDeliveryError, TemplateError } from './errors.ts';
 import type { Formatters } from './formatters.ts';
 import type { IdempotencyClaim, IdempotencyLease, IdempotencyStore } from './idempotencyStore.ts';
-import { type QueuedWebhook, attributeText } from './queuedWebhook.ts';
+import { attributeText, type QueuedWebhook } from './queuedWebhook.ts';
 import { renderMessage } from './renderMessage.ts';
 import type { TemplateOverride } from './templates/messageTemplate.ts';
 

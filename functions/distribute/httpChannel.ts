@@ -41,7 +41,11 @@ export function forwardBody(message: DistributionMessage): string {
   });
 }
 
-export function forwardRequest(message: DistributionMessage, secret: string, nowMs: number): { body: string; headers: Record<string, string> } {
+export function forwardRequest(
+  message: DistributionMessage,
+  secret: string,
+  nowMs: number,
+): { body: string; headers: Record<string, string> } {
   const body = forwardBody(message);
   const timestamp = String(Math.floor(nowMs / 1000));
   return {

@@ -105,9 +105,7 @@ export function dynamoIdempotencyStore(options: DynamoIdempotencyStoreOptions): 
   /** The record that made a claim fail. DynamoDB returns it with the failure; a fallback read covers servers that do not. */
   async function existingRecord(failure: ConditionalCheckFailedException, key: string) {
     if (failure.Item) return failure.Item;
-    const read = await send('read', () =>
-      client.send(new GetItemCommand({ TableName: tableName, Key: keyOf(key), ConsistentRead: true })),
-    );
+    const read = await send('read', () => client.send(new GetItemCommand({ TableName: tableName, Key: keyOf(key), ConsistentRead: true })));
     return read.Item;
   }
 

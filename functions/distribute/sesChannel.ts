@@ -1,4 +1,4 @@
-import { SendEmailCommand, type SendEmailCommandInput, type SESv2Client } from '@aws-sdk/client-sesv2';
+import { type SESv2Client, SendEmailCommand, type SendEmailCommandInput } from '@aws-sdk/client-sesv2';
 import type { DeliveryChannel } from './deliveryChannel.ts';
 import type { DistributionMessage } from './distributionMessage.ts';
 import { errorName, PermanentDeliveryError, TransientDeliveryError } from './errors.ts';
@@ -58,12 +58,7 @@ const TRANSIENT_SES_ERRORS = new Set([
 ]);
 
 // The request itself is refused: the same message would be refused again.
-const PERMANENT_SES_ERRORS = new Set([
-  'MessageRejected',
-  'BadRequestException',
-  'MailFromDomainNotVerifiedException',
-  'NotFoundException',
-]);
+const PERMANENT_SES_ERRORS = new Set(['MessageRejected', 'BadRequestException', 'MailFromDomainNotVerifiedException', 'NotFoundException']);
 
 /**
  * Whether an SES failure is worth retrying. Known error names first, then the HTTP status (429 and

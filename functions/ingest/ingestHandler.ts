@@ -6,8 +6,8 @@ import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createLogger, createMetrics } from '../shared/observability.ts';
-import { type Environment, SERVICE_NAMES } from '../shared/settings.ts';
 import { readSecretString } from '../shared/secretsManagerSecret.ts';
+import { type Environment, SERVICE_NAMES } from '../shared/settings.ts';
 import { loadIngestConfig } from './config.ts';
 import { enqueueWebhook } from './enqueueWebhook.ts';
 import { bodySizeLimit } from './middleware/bodySizeLimit.ts';
@@ -93,7 +93,11 @@ export function createIngestHandler(env: Environment, options: IngestHandlerOpti
     .use(voucherifySignature({ secrets: dependencies.secrets }))
     .use(jsonBodyParser())
     .use(webhookValidator())
-    .handler(enqueueWebhook({ ...dependencies, logger, metrics }) as unknown as (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>);
+    .handler(
+      enqueueWebhook({ ...dependencies, logger, metrics }) as unknown as (
+        event: APIGatewayProxyEventV2,
+      ) => Promise<APIGatewayProxyStructuredResultV2>,
+    );
 }
 
 export type { IngestHandler, ValidatedEvent };

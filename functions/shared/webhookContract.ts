@@ -33,8 +33,7 @@ export const MESSAGE_ATTRIBUTE = {
 /** A message attribute as both functions write it (the ingest on the queue, the worker on the DLQ). */
 export const messageAttribute = (value: string): MessageAttributeValue => ({ DataType: 'String', StringValue: value });
 
-const isJsonObject = (input: unknown): boolean =>
-  typeof input === 'object' && input !== null && !Array.isArray(input);
+const isJsonObject = (input: unknown): boolean => typeof input === 'object' && input !== null && !Array.isArray(input);
 
 const anyJsonObject = v.custom<Record<string, unknown>>(isJsonObject, 'must be a JSON object');
 
@@ -66,8 +65,7 @@ const transportId = v.pipe(
 );
 
 /** Optional, nullable, and treated as absent when it has an unexpected type. */
-const lenient = <const TSchema extends v.GenericSchema>(schema: TSchema) =>
-  v.fallback(v.nullish(schema), undefined);
+const lenient = <const TSchema extends v.GenericSchema>(schema: TSchema) => v.fallback(v.nullish(schema), undefined);
 
 const optionalString = lenient(v.string());
 const optionalNumber = lenient(v.pipe(v.number(), v.finite()));

@@ -26,7 +26,11 @@ export function captureOutput(): CapturedOutput {
   const lines: string[] = [];
   const originals = { stdout: process.stdout.write, stderr: process.stderr.write };
   const capture = (chunk: unknown, ...rest: unknown[]): boolean => {
-    lines.push(...String(chunk).split('\n').filter((line) => line.length > 0));
+    lines.push(
+      ...String(chunk)
+        .split('\n')
+        .filter((line) => line.length > 0),
+    );
     const callback = rest.find((argument) => typeof argument === 'function') as (() => void) | undefined;
     callback?.();
     return true;
@@ -69,5 +73,7 @@ export function captureConsole(lines: string[]): () => void {
       lines.push(parts.map((part) => (typeof part === 'string' ? part : JSON.stringify(part))).join(' '));
     };
   }
-  return () => methods.forEach((method, index) => (console[method] = originals[index]!));
+  return () => {
+    for (const [index, method] of methods.entries()) console[method] = originals[index]!;
+  };
 }

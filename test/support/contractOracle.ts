@@ -29,15 +29,13 @@ const GUARD_OFF: ReplayGuard = { maxEventAgeSeconds: 0, now: 0 };
 
 type JsonObject = Record<string, unknown>;
 
-const isObject = (value: unknown): value is JsonObject =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
 /** Own properties only: a `__proto__` key in the JSON is data, never a way to inherit a field. */
 const field = (object: JsonObject, key: string): unknown => (Object.hasOwn(object, key) ? object[key] : undefined);
 const isString = (value: unknown): value is string => typeof value === 'string';
 const isNonEmptyString = (value: unknown): value is string => isString(value) && value.length > 0;
 const TRANSPORT_UNSAFE = /[\p{Cc}\p{Cs}\uFFFE\uFFFF]/u;
-const isTransportId = (value: unknown): value is string =>
-  isNonEmptyString(value) && value.length <= 256 && !TRANSPORT_UNSAFE.test(value);
+const isTransportId = (value: unknown): value is string => isNonEmptyString(value) && value.length <= 256 && !TRANSPORT_UNSAFE.test(value);
 
 /** Paths of the required fields that are missing or of the wrong type, in the object at `prefix`. */
 function failingFields(object: JsonObject, prefix: string, checks: Record<string, (value: unknown) => boolean>): string[] {

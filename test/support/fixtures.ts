@@ -3,7 +3,7 @@
  * the team's shared fixtures (../shared/voucherify/fixtures), kept in the repository so a clone
  * runs on its own; test/fixtures.test.ts fails if the copy drifts from the shared original.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 

@@ -28,7 +28,7 @@ export function jsonPaths(document: JsonValue): JsonPath[] {
   const paths: JsonPath[] = [];
   const visit = (value: JsonValue, path: JsonPath) => {
     paths.push(path);
-    if (Array.isArray(value)) value.forEach((item, index) => visit(item, [...path, index]));
+    if (Array.isArray(value)) for (const [index, item] of value.entries()) visit(item, [...path, index]);
     else if (isJsonObject(value)) for (const [key, item] of Object.entries(value)) visit(item, [...path, key]);
   };
   visit(document, []);
@@ -66,11 +66,7 @@ export type ExtraEntries = readonly (readonly [key: string, value: JsonValue])[]
  * repeat an existing key or be `__proto__`: the text is exactly what a hostile sender would send,
  * which `JSON.stringify` of an object cannot produce.
  */
-export function jsonTextWithEntries(
-  document: JsonValue,
-  entriesAt: (path: JsonPath) => ExtraEntries,
-  placement: EntryPlacement,
-): string {
+export function jsonTextWithEntries(document: JsonValue, entriesAt: (path: JsonPath) => ExtraEntries, placement: EntryPlacement): string {
   const write = (value: JsonValue, path: JsonPath): string => {
     if (Array.isArray(value)) return `[${value.map((item, index) => write(item, [...path, index])).join(',')}]`;
     if (!isJsonObject(value)) return JSON.stringify(value);

@@ -53,7 +53,12 @@ export function fixtureSensitiveValues(): Pick<SensitiveValues, 'emails' | 'phon
       if (key === 'email' && value) emails.add(value);
       if (key === 'phone' && value) phones.add(value);
       // Names of customers, addresses and vouchers; not of segments, campaigns or tiers, which are ours.
-      if (key && PERSONAL_KEYS.has(key) && value.length >= 4 && (parentKey === 'customer' || parentKey === 'address' || parentKey === 'voucher')) {
+      if (
+        key &&
+        PERSONAL_KEYS.has(key) &&
+        value.length >= 4 &&
+        (parentKey === 'customer' || parentKey === 'address' || parentKey === 'voucher')
+      ) {
         personalData.add(value);
       }
     } else if (Array.isArray(value)) {

@@ -5,8 +5,9 @@
  * HTTP as Voucherify posts them; and deliveries counted where they land: at a scripted receiver
  * (http channel), by the answers it completed.
  */
-import type { DistributionKind } from '../../functions/shared/webhookContract.ts';
+
 import { FORWARD_HEADERS } from '../../functions/distribute/httpChannel.ts';
+import type { DistributionKind } from '../../functions/shared/webhookContract.ts';
 import { LOCAL_DLQ_NAME, type LocalStack, type LocalStackOptions, startLocalStack } from '../../local/localStack.ts';
 import type { BatchSummary } from '../../local/queuePoller.ts';
 import { createWebhookClient, type WebhookClient } from '../../local/webhookClient.ts';

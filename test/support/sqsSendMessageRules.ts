@@ -14,7 +14,7 @@
  */
 import type { SendMessageCommand, SendMessageCommandInput, SQSClient } from '@aws-sdk/client-sqs';
 
-const SQS_ALLOWED_TEXT = /^[\u0009\u000A\u000D\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]*$/u;
+const SQS_ALLOWED_TEXT = /^[\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]*$/u;
 
 /** Why SQS would refuse this message, or undefined when it would store it. */
 export function sqsRefusalOf(input: SendMessageCommandInput, maxMessageBytes: number): string | undefined {

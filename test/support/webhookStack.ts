@@ -3,7 +3,7 @@
  * `cdk deploy -c key=value` would give it), with esbuild bundling skipped so a template takes
  * milliseconds. Bundling itself is exercised by test/stack.synth.test.ts.
  */
-import { App, Stack } from 'aws-cdk-lib';
+import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { VoucherifyWebhookStack } from '../../lib/VoucherifyWebhookStack.ts';
 import { readWebhookStackConfig } from '../../lib/webhookStackConfig.ts';
@@ -34,7 +34,16 @@ export function buildStack(context: Readonly<Record<string, unknown>> = SES_CONT
 }
 
 export type TemplateJson = {
-  Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string }>;
+  Resources: Record<
+    string,
+    {
+      Type: string;
+      Properties?: Record<string, unknown>;
+      Metadata?: Record<string, unknown>;
+      DeletionPolicy?: string;
+      UpdateReplacePolicy?: string;
+    }
+  >;
   Outputs?: Record<string, { Value: unknown; Description?: string }>;
 };
 
@@ -48,7 +57,8 @@ export function resourcesOfType(template: Template, type: string): Record<string
 /** The one resource of a type whose logical id starts with `prefix`. */
 export function resourceNamed(template: Template, type: string, prefix: string): { id: string; properties: Record<string, unknown> } {
   const matches = Object.entries(resourcesOfType(template, type)).filter(([id]) => id.startsWith(prefix));
-  if (matches.length !== 1) throw new Error(`Expected one ${type} starting with ${prefix}, found ${matches.map(([id]) => id).join(', ') || 'none'}`);
+  if (matches.length !== 1)
+    throw new Error(`Expected one ${type} starting with ${prefix}, found ${matches.map(([id]) => id).join(', ') || 'none'}`);
   const [id, resource] = matches[0] as [string, TemplateJson['Resources'][string]];
   return { id, properties: resource.Properties ?? {} };
 }

@@ -1,7 +1,8 @@
 import { GREETING, htmlDocument, SEGMENT_NAME, TEXT_SIGN_OFF } from './fragments.ts';
 import type { MessageTemplate } from './messageTemplate.ts';
 
-const TIER_NAME = '{{#promotion.tier_name}}{{promotion.tier_name}}{{/promotion.tier_name}}{{^promotion.tier_name}}a new offer{{/promotion.tier_name}}';
+const TIER_NAME =
+  '{{#promotion.tier_name}}{{promotion.tier_name}}{{/promotion.tier_name}}{{^promotion.tier_name}}a new offer{{/promotion.tier_name}}';
 
 /** "Notify customers about promotion": names the promotion tier, shows its banner and when it ends. */
 export const PROMOTION_TEMPLATE: MessageTemplate = {

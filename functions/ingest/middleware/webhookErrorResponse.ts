@@ -3,7 +3,13 @@ import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ConfigurationError } from '../../shared/settings.ts';
-import { QueueUnavailableError, type RejectionReason, SecretNotConfiguredError, SecretUnavailableError, WebhookRejectedError } from '../errors.ts';
+import {
+  QueueUnavailableError,
+  type RejectionReason,
+  SecretNotConfiguredError,
+  SecretUnavailableError,
+  WebhookRejectedError,
+} from '../errors.ts';
 
 export type FailureReason = 'server_misconfigured' | 'unavailable' | 'internal_error';
 
