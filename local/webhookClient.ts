@@ -65,10 +65,14 @@ export function createWebhookClient(options: { url: string; secret: string; maxS
 /** A Voucherify-style send-out id (`whs_` + 20 hex digits), fresh for every copy. */
 export const freshEnvelopeId = (): string => `whs_${randomBytes(10).toString('hex')}`;
 
-/** The body as a new send-out: same content, a fresh envelope id, compact as Voucherify sends it. */
+/**
+ * The body as a new send-out, as Voucherify would send it now: same content, a fresh envelope id, the
+ * current time (so the replay guard takes it for what it is), compact.
+ */
 export function asNewSendOut(body: string, envelopeId = freshEnvelopeId()): { id: string; body: string } {
   const parsed = JSON.parse(body) as Record<string, unknown>;
   parsed.id = envelopeId;
+  parsed.created_at = new Date().toISOString();
   return { id: envelopeId, body: JSON.stringify(parsed) };
 }
 

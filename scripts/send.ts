@@ -1,9 +1,10 @@
 /**
- * npm run send -- <body.json> [--url URL] [--secret SECRET] [--count N] [--concurrency C]
+ * npm run send -- <body.json> [--url URL] [--secret SECRET] [--count N] [--concurrency C] [--exact]
  *
- * Signs a webhook body like Voucherify does and posts it to the local stack (or any deployment).
- * With --count, sends N copies with fresh envelope ids and prints a summary: statuses, latency
- * percentiles and throughput.
+ * Signs a webhook body like Voucherify does and posts it to the local stack (or any deployment), as a
+ * new send-out made now: a fresh envelope id and created_at (the replay guard refuses the fixtures'
+ * own dates). --exact posts the file's bytes as they are instead, e.g. to see a replay refused. With
+ * --count, sends N copies and prints a summary: statuses, latency percentiles and throughput.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -11,7 +12,7 @@ import { formatTable, percentile, progressBar } from '../local/latencyStats.ts';
 import { DEFAULT_LOCAL_PORT, DEVELOPMENT_SECRET } from '../local/localDefaults.ts';
 import { asNewSendOut, createWebhookClient, runWithConcurrency } from '../local/webhookClient.ts';
 
-const usage = 'usage: npm run send -- <body.json> [--url URL] [--secret SECRET] [--count N] [--concurrency C]';
+const usage = 'usage: npm run send -- <body.json> [--url URL] [--secret SECRET] [--count N] [--concurrency C] [--exact]';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -20,6 +21,7 @@ const { values, positionals } = parseArgs({
     secret: { type: 'string' },
     count: { type: 'string' },
     concurrency: { type: 'string', default: '16' },
+    exact: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -47,8 +49,7 @@ const client = createWebhookClient({ url, secret, maxSockets: concurrency });
 
 try {
   if (values.count === undefined) {
-    // One request, the file's exact bytes, as a single Voucherify send-out.
-    const response = await client.post(body);
+    const response = await client.post(values.exact ? body : asNewSendOut(body).body);
     console.log(`${response.status} ${response.body} (${response.latencyMs.toFixed(1)} ms)`);
     process.exitCode = response.status >= 200 && response.status < 300 ? 0 : 1;
   } else {

@@ -60,6 +60,47 @@ describe('distributeRecord', () => {
     expect(dependencies.calls).toEqual([]);
   });
 
+  const HOSTILE_ADDRESSES = [
+    '"Bank" <x@evil.example>',
+    'alex@example.com, boss@example.com',
+    'alex@example.com; boss@example.com',
+    'alex@example.com\r\nBcc: everyone@example.com',
+    '<alex@example.com>',
+    'alex example.com',
+    `${'a'.repeat(65)}@example.com`,
+    `alex@${'a'.repeat(250)}.com`,
+    'alex@localhost',
+  ];
+
+  test.each(HOSTILE_ADDRESSES)(
+    'skips an address that is not one bare mailbox (%j) as invalid_contact, before claiming anything',
+    async (email) => {
+      const dependencies = fakeDependencies();
+      await expect(
+        distributeRecord(queuedWebhook(sendOutBody('unique_code', { customer: { email } })), dependencies),
+      ).resolves.toMatchObject({
+        outcome: 'skipped',
+        reason: 'invalid_contact',
+      });
+      expect(dependencies.calls).toEqual([]);
+      expect(dependencies.deadLetters.sent).toEqual([]);
+    },
+  );
+
+  test('gives the http channel no address rather than an unusable one', async () => {
+    const dependencies = fakeDependencies({ requiresEmail: false });
+    const body = sendOutBody('plain_message', { customer: { email: '"Bank" <x@evil.example>' } });
+    await expect(distributeRecord(queuedWebhook(body), dependencies)).resolves.toMatchObject({ outcome: 'delivered' });
+    expect(dependencies.channel.delivered[0]?.to).toBeUndefined();
+  });
+
+  test('trims blanks around an otherwise bare address and delivers to it', async () => {
+    const dependencies = fakeDependencies();
+    const body = sendOutBody('plain_message', { customer: { email: '  alex.kowalski@example.com ' } });
+    await expect(distributeRecord(queuedWebhook(body), dependencies)).resolves.toMatchObject({ outcome: 'delivered' });
+    expect(dependencies.channel.delivered[0]?.to).toBe('alex.kowalski@example.com');
+  });
+
   test('delivers to a customer without an e-mail address when the channel does not need one', async () => {
     const dependencies = fakeDependencies({ requiresEmail: false });
     await expect(distributeRecord(queuedWebhook(readFixture('segment-entered-minimal.json')), dependencies)).resolves.toMatchObject({
@@ -237,6 +278,15 @@ describe('the distribute handler on a batch', () => {
       'skipped',
     ]);
     expect(dependencies.deadLetters.sent.map(({ webhook }) => webhook.messageId)).toEqual([poison.messageId]);
+  });
+
+  test('counts and logs an invalid contact without the address', async () => {
+    const email = 'victim@example.com\r\nBcc: list@evil.example';
+    const result = await runBatch([queuedWebhook(sendOutBody('promotion', { customer: { email } }))], fakeDependencies());
+    expect(result.batchItemFailures).toEqual([]);
+    expect(result.outcomes[0]).toMatchObject({ outcome: 'skipped', reason: 'invalid_contact' });
+    expect(result.lines).toEqual(expect.arrayContaining([expect.objectContaining({ Skipped: 1, Reason: 'invalid_contact' })]));
+    expect(JSON.stringify(result.lines)).not.toMatch(/victim|evil\.example/);
   });
 
   test('publishes one metric line per outcome and reason, with the count of the batch', async () => {

@@ -51,6 +51,8 @@ beforeAll(async () => {
     // Short, so a record retried after a transient failure comes back within the test's patience.
     visibilityTimeoutSeconds: 8,
     workerTimeoutSeconds: 2,
+    // The fixtures are dated and posted as they are; the replay guard has tests of its own.
+    extraEnvironment: { MAX_EVENT_AGE_SECONDS: '0' },
   });
   client = createWebhookClient({ url: stack.url, secret: SECRET });
 });

@@ -41,7 +41,7 @@ describe('reading the CDK context', () => {
       maxBatchingWindowSeconds: 0,
       maxConcurrency: 5,
       workerTimeoutSeconds: 60,
-      maxEventAgeSeconds: 0,
+      maxEventAgeSeconds: 14 * 86_400,
       logRetentionDays: 30,
     });
   });

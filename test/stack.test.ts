@@ -145,7 +145,7 @@ describe('the two functions', () => {
       VOUCHERIFY_WEBHOOK_SECRET: '',
       SECRET_CACHE_TTL_SECONDS: '300',
       MAX_BODY_BYTES: String(INGEST_SETTINGS.maxBodyBytes.defaultValue ?? 0),
-      MAX_EVENT_AGE_SECONDS: '0',
+      MAX_EVENT_AGE_SECONDS: String(14 * 86_400),
       ENQUEUE_TIMEOUT_MS: '4000',
     });
   });

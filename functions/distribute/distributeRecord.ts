@@ -1,3 +1,4 @@
+import { recipientOf } from '../shared/emailAddress.ts';
 import { parseJsonObject } from '../shared/parseJsonObject.ts';
 import {
   type ContractIssue,
@@ -35,7 +36,7 @@ export interface RecordIdentity {
   readonly kind: string | undefined;
 }
 
-export type SkipReason = 'no_contact' | 'duplicate' | 'unhandled_event_type';
+export type SkipReason = 'no_contact' | 'invalid_contact' | 'duplicate' | 'unhandled_event_type';
 export type TransientReason = 'delivery_unavailable' | 'idempotency_unavailable' | 'in_progress_elsewhere' | 'unexpected_error';
 export type PermanentReason = 'malformed_body' | 'invalid_payload' | 'template_error' | 'delivery_rejected';
 
@@ -100,8 +101,8 @@ export const errorDetail = (error: unknown): string => (error instanceof Distrib
 
 /**
  * Takes one queued send-out to its outcome, in an order that keeps every check that needs no I/O
- * before the idempotency claim: parse and validate the body, render the message (so a broken
- * template never takes a lock), skip customers the channel cannot reach, claim the send-out, deliver,
+ * before the idempotency claim: parse and validate the body, skip customers the channel cannot
+ * reach, render the message (so a broken template never takes a lock), claim the send-out, deliver,
  * record the delivery. Permanent failures go to the DLQ from here; transient ones are returned for
  * the caller to report to SQS. Never sends without holding the claim.
  */
@@ -121,15 +122,18 @@ export async function distributeRecord(webhook: QueuedWebhook, dependencies: Dis
   }
 
   const identity = identityOf(parsed.webhook);
+  // The address is checked before anything else is done for this customer: a missing or unusable
+  // one (a display name, a second address, a line break) is the data's fault, not the system's.
+  const recipient = recipientOf(parsed.webhook.data.customer.email);
+  if (dependencies.channel.requiresEmail && recipient.status !== 'valid') {
+    return { messageId, identity, outcome: 'skipped', reason: recipient.status === 'missing' ? 'no_contact' : 'invalid_contact' };
+  }
   let message: DistributionMessage;
   try {
     message = renderMessage(parsed.webhook, dependencies);
   } catch (error) {
     if (!(error instanceof TemplateError)) throw error;
     return deadLetter(webhook, identity, 'template_error', error.detail, dependencies);
-  }
-  if (dependencies.channel.requiresEmail && !message.to) {
-    return { messageId, identity, outcome: 'skipped', reason: 'no_contact' };
   }
 
   let claim: IdempotencyClaim;

@@ -1,3 +1,4 @@
+import { recipientOf } from '../shared/emailAddress.ts';
 import { classifyDistribution, distributionIdOf, type SegmentEnteredWebhook } from '../shared/webhookContract.ts';
 import type { DistributionMessage } from './distributionMessage.ts';
 import type { Formatters } from './formatters.ts';
@@ -22,6 +23,7 @@ export function renderMessage(webhook: SegmentEnteredWebhook, options: RenderMes
   const view = buildMessageView(webhook, kind, options.format);
   const { key, template } = selectTemplate(kind, { distributionId, eventName: webhook.type }, options.overrides);
   const { customer, segment, voucher, promotion_tier: tier } = webhook.data;
+  const recipient = recipientOf(customer.email);
   return {
     envelopeId: webhook.id,
     eventId: webhook.event.id,
@@ -30,7 +32,7 @@ export function renderMessage(webhook: SegmentEnteredWebhook, options: RenderMes
     customerId: customer.id,
     customerSourceId: customer.source_id ?? undefined,
     segmentId: segment.id,
-    to: customer.email?.trim() || undefined,
+    to: recipient.status === 'valid' ? recipient.address : undefined,
     // A subject is one header line: line breaks from a template or a name must not reach it.
     subject: renderTemplate(template.subject, view, 'text').replace(/\s+/g, ' ').trim(),
     text: renderTemplate(template.text, view, 'text'),

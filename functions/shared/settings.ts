@@ -138,11 +138,15 @@ export const INGEST_SETTINGS = {
     min: 1024,
     max: SQS_MAX_MESSAGE_BYTES - MESSAGE_ATTRIBUTES_ALLOWANCE_BYTES,
   }),
-  /** 0 turns the replay guard off; at most the idempotency retention, so no replay outlives the records that would catch it. */
+  /**
+   * Replay guard: older envelopes are acknowledged and not acted on. Voucherify's support re-sends up
+   * to 14 days back; past that, a signed body can only be a replay. At most the idempotency retention,
+   * so no replay outlives the records that would catch it; 0 turns the guard off.
+   */
   maxEventAgeSeconds: integerSetting({
     variable: 'MAX_EVENT_AGE_SECONDS',
     contextKey: 'maxEventAgeSeconds',
-    defaultValue: 0,
+    defaultValue: 14 * 86_400,
     min: 0,
     max: IDEMPOTENCY_RETENTION_DAYS * 86_400,
   }),

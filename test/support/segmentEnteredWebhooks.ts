@@ -43,6 +43,7 @@ export const freshEnvelopeId = (): string => `whs_test_${randomUUID().replaceAll
 export function sendOutBody(kind: DistributionKind, changes: SendOutChanges = {}): string {
   const body = JSON.parse(readFixture(KIND_FIXTURES[kind])) as Json & { data: Json; source: Json };
   body.id = changes.id ?? freshEnvelopeId();
+  body.created_at = new Date().toISOString();
   if (changes.type !== undefined) body.type = changes.type;
   if (changes.sourceId !== undefined) body.source = { ...body.source, id: changes.sourceId };
   const merge = (key: string, change: Json | undefined) => {

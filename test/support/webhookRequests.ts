@@ -29,10 +29,11 @@ export function signedEvent(body: string | Buffer, options: SignedEventOptions =
 export const signedFixtureEvent = (name: string, options: SignedEventOptions = {}): APIGatewayProxyEventV2 =>
   signedEvent(readFixture(name), options);
 
-/** A copy of a fixture body with a fresh envelope id, as a new send-out of the same distribution. */
+/** A copy of a fixture body as a new send-out of the same distribution: a fresh envelope id, made now. */
 export function withEnvelopeId(body: string, id: string): string {
-  const parsed = JSON.parse(body) as { id: string };
+  const parsed = JSON.parse(body) as { id: string; created_at: string };
   parsed.id = id;
+  parsed.created_at = new Date().toISOString();
   return JSON.stringify(parsed);
 }
 
