@@ -7,9 +7,6 @@
 export const GREETING =
   '{{#customer.first_name}}Hello {{customer.first_name}}{{/customer.first_name}}{{^customer.first_name}}Hello there{{/customer.first_name}}';
 
-/** "New Customers" when the segment has a name, a neutral phrase when it does not. */
-export const SEGMENT_NAME = '{{#segment.name}}{{segment.name}}{{/segment.name}}{{^segment.name}}a new customer group{{/segment.name}}';
-
 /** The code on a line of its own, then what it gives and until when, each when known. */
 export const VOUCHER_DETAILS_TEXT = `
     {{voucher.code}}

@@ -1,4 +1,4 @@
-import { GREETING, htmlDocument, SEGMENT_NAME, TEXT_SIGN_OFF, VOUCHER_DETAILS_HTML, VOUCHER_DETAILS_TEXT } from './fragments.ts';
+import { GREETING, htmlDocument, TEXT_SIGN_OFF, VOUCHER_DETAILS_HTML, VOUCHER_DETAILS_TEXT } from './fragments.ts';
 import type { MessageTemplate } from './messageTemplate.ts';
 
 /**
@@ -9,13 +9,13 @@ export const UNIQUE_CODE_TEMPLATE: MessageTemplate = {
   subject: `{{#voucher.discount}}Your code for {{voucher.discount}}{{/voucher.discount}}{{^voucher.discount}}Your personal code{{/voucher.discount}}`,
   text: `${GREETING},
 
-As part of ${SEGMENT_NAME}, here is your personal code:
+Here is your personal code:
 ${VOUCHER_DETAILS_TEXT}
 ${TEXT_SIGN_OFF}`,
   html: htmlDocument(
     'Your personal code',
     `<p>${GREETING},</p>
-<p>As part of <strong>${SEGMENT_NAME}</strong>, here is your personal code:</p>
+<p>Here is your personal code:</p>
 ${VOUCHER_DETAILS_HTML}`,
   ),
 };
