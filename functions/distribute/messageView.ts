@@ -1,5 +1,7 @@
 import type { DistributionKind, SegmentEnteredWebhook } from '../shared/webhookContract.ts';
 import { describeDiscount } from './describeDiscount.ts';
+import { displayName, firstNameOf } from './displayName.ts';
+import { displayText } from './displayText.ts';
 import type { Formatters } from './formatters.ts';
 
 /**
@@ -10,11 +12,12 @@ import type { Formatters } from './formatters.ts';
  */
 export type MessageView = {
   readonly customer: {
-    /** The whole name as the customer gave it. */
+    /** The name the customer gave, cleaned by displayName; null when it does not read as a name. */
     readonly name: string | null;
     /** The first word of the name, for a friendly greeting. */
     readonly first_name: string | null;
   };
+  /** The segment's name is the marketer's internal label: the default templates never show it. */
   readonly segment: { readonly name: string | null };
   readonly campaign: { readonly name: string | null };
   readonly promotion: {
@@ -34,10 +37,10 @@ export type MessageView = {
 
 export function buildMessageView(webhook: SegmentEnteredWebhook, kind: DistributionKind, format: Formatters): MessageView {
   const { customer, segment, campaign, promotion_tier: tier, voucher } = webhook.data;
-  const name = displayText(customer.name);
+  const name = displayName(customer.name);
   const campaignExpiry = campaign?.expiration_date ? format.date(campaign.expiration_date) : null;
   return {
-    customer: { name, first_name: name?.split(' ')[0] ?? null },
+    customer: { name, first_name: firstNameOf(name) },
     segment: { name: displayText(segment.name) },
     campaign: { name: displayText(campaign?.name ?? voucher?.campaign) },
     promotion:
@@ -53,14 +56,4 @@ export function buildMessageView(webhook: SegmentEnteredWebhook, kind: Distribut
           }
         : null,
   };
-}
-
-/**
- * Text fit for a message: NFC (so a name typed with combining accents renders like the precomposed
- * one), lone surrogates replaced, whitespace collapsed to single spaces; null when nothing is left.
- */
-function displayText(value: string | null | undefined): string | null {
-  if (!value) return null;
-  const text = value.toWellFormed().normalize('NFC').replace(/\s+/gu, ' ').trim();
-  return text === '' ? null : text;
 }
