@@ -146,11 +146,11 @@ describe('discounts and expiry in words', () => {
     ],
     ['a percentage without a cap', { discount: { type: 'PERCENT', percent_off: 12.5 } }, '12.5% off'],
     ['an amount', { discount: { type: 'AMOUNT', amount_off: 1000 } }, '€10.00 off'],
-    ['a fixed price', { discount: { type: 'FIXED', fixed_amount: 4999 } }, 'pay only €49.99'],
+    ['a fixed price', { discount: { type: 'FIXED', fixed_amount: 4999 } }, 'a fixed price of €49.99'],
     ['one free unit', { discount: { type: 'UNIT', unit_off: 1, unit_type: 'prod_1' } }, '1 unit off'],
     ['several free units', { discount: { type: 'UNIT', unit_off: 3 } }, '3 units off'],
-    ['a gift card balance', { type: 'GIFT_VOUCHER', gift: { amount: 10000, balance: 2550 } }, '€25.50 gift card balance'],
-    ['a gift card without a balance', { type: 'GIFT_VOUCHER', gift: { amount: 10000 } }, '€100.00 gift card balance'],
+    ['a gift card balance', { type: 'GIFT_VOUCHER', gift: { amount: 10000, balance: 2550 } }, 'a gift card worth €25.50'],
+    ['a gift card without a balance', { type: 'GIFT_VOUCHER', gift: { amount: 10000 } }, 'a gift card worth €100.00'],
     ['loyalty points', { type: 'LOYALTY_CARD', loyalty_card: { points: 1500, balance: 1200 } }, '1,200 loyalty points'],
     ['a single loyalty point', { loyalty_card: { points: 1 } }, '1 loyalty point'],
   ])('describes %s', (_name, changes, words) => {
@@ -169,7 +169,7 @@ describe('discounts and expiry in words', () => {
 
   test.each([
     ['an amount', { type: 'DISCOUNT_VOUCHER', discount: { type: 'AMOUNT', amount_off: 1000 } }, '€10.00 off'],
-    ['a gift card', { type: 'GIFT_VOUCHER', discount: null, gift: { amount: 5000, balance: 5000 } }, '€50.00 gift card balance'],
+    ['a gift card', { type: 'GIFT_VOUCHER', discount: null, gift: { amount: 5000, balance: 5000 } }, 'a gift card worth €50.00'],
     ['a loyalty card', { type: 'LOYALTY_CARD', discount: null, loyalty_card: { points: 120, balance: 120 } }, '120 loyalty points'],
   ])('a unique code for %s says what it gives in the subject, text and HTML', (_name, changes, words) => {
     const message = render(sendOut('unique_code', { voucher: changes }));

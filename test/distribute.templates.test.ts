@@ -25,9 +25,13 @@ function viewsOf(kind: DistributionKind): [string, MessageView][] {
     voucher: { discount: null, gift: null, loyalty_card: null, expiration_date: null, campaign: null },
     promotionTier: { name: null, banner: null },
   });
+  const referral = sendOut(kind, { voucher: { is_referral_code: true } });
+  const bareReferral = sendOut(kind, { voucher: { is_referral_code: true, discount: null } });
   return [
     [`a full ${kind}`, buildMessageView(sendOut(kind), kind, format)],
     [`a bare ${kind}`, buildMessageView(bare, kind, format)],
+    [`a ${kind} with a referral code`, buildMessageView(referral, kind, format)],
+    [`a ${kind} with a referral code that gives nothing`, buildMessageView(bareReferral, kind, format)],
   ];
 }
 
@@ -78,6 +82,7 @@ describe('the default templates', () => {
     const segment = { name: LABEL };
     const webhooks = [
       sendOut(kind, { segment }),
+      sendOut(kind, { segment, voucher: { is_referral_code: true } }),
       sendOut(kind, {
         segment,
         customer: { name: null },

@@ -1,5 +1,5 @@
-import type { DistributionKind, SegmentEnteredWebhook } from '../shared/webhookContract.ts';
-import { describeDiscount } from './describeDiscount.ts';
+import type { DistributionKind, SegmentEnteredWebhook, Voucher } from '../shared/webhookContract.ts';
+import { describeDiscount, isReferralCode } from './describeDiscount.ts';
 import { displayName, firstNameOf } from './displayName.ts';
 import { displayText } from './displayText.ts';
 import type { Formatters } from './formatters.ts';
@@ -28,8 +28,12 @@ export type MessageView = {
   } | null;
   readonly voucher: {
     readonly code: string;
-    /** What the code gives: a discount, a gift card balance or loyalty points, in words. */
+    /** What the code gives the customer: a discount, a gift card or loyalty points, in words. Null for a referral code. */
     readonly discount: string | null;
+    /** What the friends who use a referral code get, in words; null for any other code. */
+    readonly referral_discount: string | null;
+    /** Whether the code is one to share with friends (a referral program's code). */
+    readonly is_referral: boolean;
     /** In words; the voucher's own expiry, else its campaign's. */
     readonly expires_on: string | null;
   } | null;
@@ -48,12 +52,24 @@ export function buildMessageView(webhook: SegmentEnteredWebhook, kind: Distribut
         ? { tier_name: displayText(tier.name), banner: displayText(tier.banner), ends_on: campaignExpiry }
         : null,
     voucher:
-      kind === 'unique_code' && voucher?.code
-        ? {
-            code: voucher.code,
-            discount: describeDiscount(voucher, format),
-            expires_on: voucher.expiration_date ? format.date(voucher.expiration_date) : campaignExpiry,
-          }
-        : null,
+      kind === 'unique_code' && voucher?.code ? voucherView(voucher, voucher.code, campaign?.campaign_type, format, campaignExpiry) : null,
+  };
+}
+
+function voucherView(
+  voucher: Voucher,
+  code: string,
+  campaignType: string | null | undefined,
+  format: Formatters,
+  campaignExpiry: string | null,
+): NonNullable<MessageView['voucher']> {
+  const gives = describeDiscount(voucher, format);
+  const isReferral = isReferralCode(voucher, campaignType);
+  return {
+    code,
+    discount: isReferral ? null : gives,
+    referral_discount: isReferral ? gives : null,
+    is_referral: isReferral,
+    expires_on: voucher.expiration_date ? format.date(voucher.expiration_date) : campaignExpiry,
   };
 }
