@@ -25,9 +25,13 @@ function viewsOf(kind: DistributionKind): [string, MessageView][] {
     voucher: { discount: null, gift: null, loyalty_card: null, expiration_date: null, campaign: null },
     promotionTier: { name: null, banner: null },
   });
+  const referral = sendOut(kind, { voucher: { is_referral_code: true } });
+  const bareReferral = sendOut(kind, { voucher: { is_referral_code: true, discount: null } });
   return [
     [`a full ${kind}`, buildMessageView(sendOut(kind), kind, format)],
     [`a bare ${kind}`, buildMessageView(bare, kind, format)],
+    [`a ${kind} with a referral code`, buildMessageView(referral, kind, format)],
+    [`a ${kind} with a referral code that gives nothing`, buildMessageView(bareReferral, kind, format)],
   ];
 }
 
@@ -67,6 +71,44 @@ describe('every registered template', () => {
         expect(rendered).not.toMatch(/\bnull\b|\bundefined\b|\n\n\n/);
       }
     }
+  });
+});
+
+describe('the default templates', () => {
+  // Segment names are the marketer's internal labels ("Churn risk Q4", "Low spenders").
+  const LABEL = 'Zq Internal Segment Label';
+
+  test.each(DISTRIBUTION_KINDS)('never show the segment name to the customer of a %s, in any part', (kind) => {
+    const segment = { name: LABEL };
+    const webhooks = [
+      sendOut(kind, { segment }),
+      sendOut(kind, { segment, voucher: { is_referral_code: true } }),
+      sendOut(kind, {
+        segment,
+        customer: { name: null },
+        campaign: { name: null, expiration_date: null },
+        voucher: { discount: null, gift: null, loyalty_card: null, expiration_date: null },
+        promotionTier: { name: null, banner: null },
+      }),
+    ];
+    for (const webhook of webhooks) {
+      const message = renderMessage(webhook, { format, overrides: {} });
+      expect(message.templateKey).toBe('default');
+      for (const part of [message.subject, message.text, message.html]) expect(part).not.toContain(LABEL);
+      // Nor any other kind's default template against this view.
+      const view = buildMessageView(webhook, kind, format);
+      for (const template of Object.values(DEFAULT_TEMPLATES)) {
+        for (const part of ['subject', 'text', 'html'] as const) {
+          expect(renderTemplate(template[part], view, part === 'html' ? 'html' : 'text')).not.toContain(LABEL);
+        }
+      }
+    }
+  });
+
+  test('leave segment.name to overrides, which can still show it', () => {
+    const overrides = { 'segment-label': { subject: '{{segment.name}}' } };
+    const message = renderMessage(sendOut('plain_message', { type: 'segment-label', segment: { name: LABEL } }), { format, overrides });
+    expect(message.subject).toBe(LABEL);
   });
 });
 

@@ -119,8 +119,8 @@ describe('the distribute worker with SES', () => {
     for (const mail of mails) expect(mail).toMatchObject({ from: FROM, destination: { to: ['alex.kowalski@example.com'] } });
     expect(mails.map((mail) => mail.subject).sort()).toEqual([
       'Alex, 10% off your first order is waiting for you',
-      'Alex, welcome to New Customers',
-      'Alex, welcome to New Customers',
+      'Alex, thank you for being with us',
+      'Alex, thank you for being with us',
       'Your code for 15% off, up to €50.00',
     ]);
     expect(mails.find((mail) => mail.subject.startsWith('Your code'))?.body.text).toContain('WELCOME-7QX2K9');

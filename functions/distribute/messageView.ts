@@ -1,5 +1,7 @@
-import type { DistributionKind, SegmentEnteredWebhook } from '../shared/webhookContract.ts';
-import { describeDiscount } from './describeDiscount.ts';
+import type { DistributionKind, SegmentEnteredWebhook, Voucher } from '../shared/webhookContract.ts';
+import { describeDiscount, isReferralCode } from './describeDiscount.ts';
+import { displayName, firstNameOf } from './displayName.ts';
+import { displayText } from './displayText.ts';
 import type { Formatters } from './formatters.ts';
 
 /**
@@ -10,11 +12,12 @@ import type { Formatters } from './formatters.ts';
  */
 export type MessageView = {
   readonly customer: {
-    /** The whole name as the customer gave it. */
+    /** The name the customer gave, cleaned by displayName; null when it does not read as a name. */
     readonly name: string | null;
     /** The first word of the name, for a friendly greeting. */
     readonly first_name: string | null;
   };
+  /** The segment's name is the marketer's internal label: the default templates never show it. */
   readonly segment: { readonly name: string | null };
   readonly campaign: { readonly name: string | null };
   readonly promotion: {
@@ -25,8 +28,12 @@ export type MessageView = {
   } | null;
   readonly voucher: {
     readonly code: string;
-    /** What the code gives: a discount, a gift card balance or loyalty points, in words. */
+    /** What the code gives the customer: a discount, a gift card or loyalty points, in words. Null for a referral code. */
     readonly discount: string | null;
+    /** What the friends who use a referral code get, in words; null for any other code. */
+    readonly referral_discount: string | null;
+    /** Whether the code is one to share with friends (a referral program's code). */
+    readonly is_referral: boolean;
     /** In words; the voucher's own expiry, else its campaign's. */
     readonly expires_on: string | null;
   } | null;
@@ -34,10 +41,10 @@ export type MessageView = {
 
 export function buildMessageView(webhook: SegmentEnteredWebhook, kind: DistributionKind, format: Formatters): MessageView {
   const { customer, segment, campaign, promotion_tier: tier, voucher } = webhook.data;
-  const name = displayText(customer.name);
+  const name = displayName(customer.name);
   const campaignExpiry = campaign?.expiration_date ? format.date(campaign.expiration_date) : null;
   return {
-    customer: { name, first_name: name?.split(' ')[0] ?? null },
+    customer: { name, first_name: firstNameOf(name) },
     segment: { name: displayText(segment.name) },
     campaign: { name: displayText(campaign?.name ?? voucher?.campaign) },
     promotion:
@@ -45,22 +52,24 @@ export function buildMessageView(webhook: SegmentEnteredWebhook, kind: Distribut
         ? { tier_name: displayText(tier.name), banner: displayText(tier.banner), ends_on: campaignExpiry }
         : null,
     voucher:
-      kind === 'unique_code' && voucher?.code
-        ? {
-            code: voucher.code,
-            discount: describeDiscount(voucher, format),
-            expires_on: voucher.expiration_date ? format.date(voucher.expiration_date) : campaignExpiry,
-          }
-        : null,
+      kind === 'unique_code' && voucher?.code ? voucherView(voucher, voucher.code, campaign?.campaign_type, format, campaignExpiry) : null,
   };
 }
 
-/**
- * Text fit for a message: NFC (so a name typed with combining accents renders like the precomposed
- * one), lone surrogates replaced, whitespace collapsed to single spaces; null when nothing is left.
- */
-function displayText(value: string | null | undefined): string | null {
-  if (!value) return null;
-  const text = value.toWellFormed().normalize('NFC').replace(/\s+/gu, ' ').trim();
-  return text === '' ? null : text;
+function voucherView(
+  voucher: Voucher,
+  code: string,
+  campaignType: string | null | undefined,
+  format: Formatters,
+  campaignExpiry: string | null,
+): NonNullable<MessageView['voucher']> {
+  const gives = describeDiscount(voucher, format);
+  const isReferral = isReferralCode(voucher, campaignType);
+  return {
+    code,
+    discount: isReferral ? null : gives,
+    referral_discount: isReferral ? gives : null,
+    is_referral: isReferral,
+    expires_on: voucher.expiration_date ? format.date(voucher.expiration_date) : campaignExpiry,
+  };
 }

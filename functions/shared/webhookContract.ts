@@ -69,6 +69,7 @@ const lenient = <const TSchema extends v.GenericSchema>(schema: TSchema) => v.fa
 
 const optionalString = lenient(v.string());
 const optionalNumber = lenient(v.pipe(v.number(), v.finite()));
+const optionalBoolean = lenient(v.boolean());
 
 // ---------------------------------------------------------------------------------------------
 // Envelope: the same for every webhook Voucherify sends with version v2024-01-01.
@@ -118,14 +119,35 @@ const campaignSchema = jsonObject({
   description: optionalString,
 });
 
+/** The product or SKU a UNIT discount gives away, as Voucherify names it in its catalogue. */
+const discountedItemSchema = jsonObject({
+  id: optionalString,
+  source_id: optionalString,
+  name: optionalString,
+});
+
+/** One of the free items of a multi-item UNIT discount (effect ADD_MANY_ITEMS). */
+const discountUnitSchema = jsonObject({
+  unit_off: optionalNumber,
+  unit_type: optionalString,
+  effect: optionalString,
+  product: lenient(discountedItemSchema),
+  sku: lenient(discountedItemSchema),
+});
+
 const discountSchema = jsonObject({
   type: optionalString,
+  effect: optionalString,
   amount_off: optionalNumber,
   percent_off: optionalNumber,
   amount_limit: optionalNumber,
   fixed_amount: optionalNumber,
   unit_off: optionalNumber,
   unit_type: optionalString,
+  product: lenient(discountedItemSchema),
+  sku: lenient(discountedItemSchema),
+  // A unit that is not an object is dropped, not the whole list.
+  units: lenient(v.array(lenient(discountUnitSchema))),
 });
 
 const voucherSchema = jsonObject({
@@ -140,6 +162,8 @@ const voucherSchema = jsonObject({
   expiration_date: optionalString,
   campaign: optionalString,
   campaign_id: optionalString,
+  /** A code the customer shares; its discount is what the friends who use it get. */
+  is_referral_code: optionalBoolean,
 });
 
 const publicationSchema = jsonObject({

@@ -7,16 +7,20 @@
 export const GREETING =
   '{{#customer.first_name}}Hello {{customer.first_name}}{{/customer.first_name}}{{^customer.first_name}}Hello there{{/customer.first_name}}';
 
-/** "New Customers" when the segment has a name, a neutral phrase when it does not. */
-export const SEGMENT_NAME = '{{#segment.name}}{{segment.name}}{{/segment.name}}{{^segment.name}}a new customer group{{/segment.name}}';
-
-/** The code on a line of its own, then what it gives and until when, each when known. */
+/**
+ * The code on a line of its own, then what it gives and until when, each when known. A referral
+ * code gives its discount to the friends who use it, never to the customer, so it says so.
+ */
 export const VOUCHER_DETAILS_TEXT = `
     {{voucher.code}}
 {{#voucher.discount}}
 
 It gives you {{voucher.discount}}.
 {{/voucher.discount}}
+{{#voucher.is_referral}}
+
+Share it with your friends{{#voucher.referral_discount}}: they get {{voucher.referral_discount}} when they use it{{/voucher.referral_discount}}.
+{{/voucher.is_referral}}
 {{#voucher.expires_on}}
 
 Use it by {{voucher.expires_on}}.
@@ -26,6 +30,9 @@ export const VOUCHER_DETAILS_HTML = `<p style="font-size:24px;font-weight:bold;l
 {{#voucher.discount}}
 <p>It gives you <strong>{{voucher.discount}}</strong>.</p>
 {{/voucher.discount}}
+{{#voucher.is_referral}}
+<p>Share it with your friends{{#voucher.referral_discount}}: they get <strong>{{voucher.referral_discount}}</strong> when they use it{{/voucher.referral_discount}}.</p>
+{{/voucher.is_referral}}
 {{#voucher.expires_on}}
 <p>Use it by {{voucher.expires_on}}.</p>
 {{/voucher.expires_on}}`;

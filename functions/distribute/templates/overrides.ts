@@ -7,6 +7,7 @@ import type { TemplateOverride } from './messageTemplate.ts';
  * A distribution id wins over an event name; parts an override leaves out (subject, text, html)
  * come from the default template of the send-out's kind. Every entry is checked by
  * test/distribute.templates.test.ts against every kind, so a typo fails the build, not a send-out.
+ * Warning: {{segment.name}} is the marketer's internal label ("Churn risk Q4"); show it only if customers may read it.
  */
 export const TEMPLATE_OVERRIDES: Readonly<Record<string, TemplateOverride>> = {
   // Example: a birthday distribution (event name "birthday-treat") sending unique codes.

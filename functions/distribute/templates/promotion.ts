@@ -1,15 +1,15 @@
-import { GREETING, htmlDocument, SEGMENT_NAME, TEXT_SIGN_OFF } from './fragments.ts';
+import { GREETING, htmlDocument, TEXT_SIGN_OFF } from './fragments.ts';
 import type { MessageTemplate } from './messageTemplate.ts';
 
 const TIER_NAME =
   '{{#promotion.tier_name}}{{promotion.tier_name}}{{/promotion.tier_name}}{{^promotion.tier_name}}a new offer{{/promotion.tier_name}}';
 
-/** "Notify customers about promotion": names the promotion tier, shows its banner and when it ends. */
+/** "Notify customers about promotion": names the promotion tier, shows its banner and when it ends; never the segment. */
 export const PROMOTION_TEMPLATE: MessageTemplate = {
   subject: `{{#customer.first_name}}{{customer.first_name}}, {{/customer.first_name}}${TIER_NAME} is waiting for you`,
   text: `${GREETING},
 
-As part of ${SEGMENT_NAME}, you can now enjoy ${TIER_NAME}.
+Good news: you can now enjoy ${TIER_NAME}.
 {{#promotion.banner}}
 
 {{promotion.banner}}
@@ -22,7 +22,7 @@ ${TEXT_SIGN_OFF}`,
   html: htmlDocument(
     TIER_NAME,
     `<p>${GREETING},</p>
-<p>As part of <strong>${SEGMENT_NAME}</strong>, you can now enjoy <strong>${TIER_NAME}</strong>.</p>
+<p>Good news: you can now enjoy <strong>${TIER_NAME}</strong>.</p>
 {{#promotion.banner}}
 <p style="font-size:20px;font-weight:bold;padding:16px;background:#fff4d6;border-radius:6px">{{promotion.banner}}</p>
 {{/promotion.banner}}
