@@ -1,9 +1,0 @@
-/** Entry of the middyAjv comparator's bundle, configured from the environment as a Lambda function is. */
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { createMiddyAjvHandler } from '../../comparators/middyAjv.ts';
-
-export const handler = createMiddyAjvHandler({
-  client: new SQSClient({ maxAttempts: 3, requestHandler: { connectionTimeout: 1000, requestTimeout: 2500 } }),
-  queueUrl: process.env.QUEUE_URL ?? '',
-  secret: process.env.VOUCHERIFY_WEBHOOK_SECRET ?? '',
-});
