@@ -33,32 +33,38 @@ export interface BundledFunctionProps {
 }
 
 /**
- * Written at the top of every ESM bundle: esbuild turns the SDK's CommonJS `require`s into calls to
- * a `require` that does not exist in an ES module unless it is created.
+ * How every function is bundled, defined once for the stack and the benchmarks (bench/support).
+ *
+ * CommonJS output: an ES module that imports a Node built-in such as node:http (as Middy's util and
+ * the SDK do) makes Node build the module's whole namespace, which loads parts of Node the function
+ * never uses before its first line runs; `require` does not. Module-first main fields let esbuild
+ * take the ES builds of the SDK and tree-shake them.
+ *
+ * The alias replaces the SDK's default credential chain with an environment-only provider
+ * (functions/shared/lambdaCredentials.ts says why); relative to the project root, where the local
+ * esbuild runs.
  */
-const CREATE_REQUIRE_BANNER = "import{createRequire}from'node:module';const require=createRequire(import.meta.url);";
+export const BUNDLE_SETTINGS = {
+  format: 'cjs',
+  mainFields: ['module', 'main'],
+  target: 'node24',
+  minify: true,
+  aliases: { '@aws-sdk/credential-provider-node': './functions/shared/lambdaCredentials.ts' } as Readonly<Record<string, string>>,
+} as const;
 
 /**
- * esbuild aliases for every bundle: the SDK's default credential chain is replaced by an
- * environment-only provider (functions/shared/lambdaCredentials.ts says why). Relative to the
- * project root, where the local esbuild runs.
- */
-export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
-  '@aws-sdk/credential-provider-node': './functions/shared/lambdaCredentials.ts',
-};
-
-/**
- * The house Lambda function: Node.js 24 on arm64, one minified ESM file with source maps built by
+ * The house Lambda function: Node.js 24 on arm64, one minified file with source maps built by
  * the local esbuild (never Docker), its own log group with a retention, and a role that may only
  * write to that log group until the stack grants it more.
  *
  * The AWS SDK is bundled (`bundleAwsSDK`), not taken from the runtime: the SDK versions the tests
  * run against are the versions that run in Lambda, and a runtime update cannot change them. Its
- * credentials come from the environment only (BUNDLE_ALIASES).
+ * credentials come from the environment only (BUNDLE_SETTINGS).
  */
 export class BundledFunction extends Construct {
   readonly function: NodejsFunction;
   readonly logGroup: LogGroup;
+  readonly role: Role;
 
   constructor(scope: Construct, id: string, props: BundledFunctionProps) {
     super(scope, id);
@@ -67,11 +73,11 @@ export class BundledFunction extends Construct {
       // Logs outlive the stack: they are the record of what was delivered to whom and why.
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    const role = new Role(this, 'Role', {
+    this.role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: `${props.description} (execution role)`,
     });
-    this.logGroup.grantWrite(role);
+    this.logGroup.grantWrite(this.role);
 
     this.function = new NodejsFunction(this, 'Function', {
       entry: props.entry,
@@ -83,7 +89,7 @@ export class BundledFunction extends Construct {
       memorySize: props.memorySize,
       timeout: props.timeout,
       description: props.description,
-      role,
+      role: this.role,
       logGroup: this.logGroup,
       // The stack adds each function's own variables once the resources they name exist.
       environment: {
@@ -93,14 +99,14 @@ export class BundledFunction extends Construct {
         POWERTOOLS_LOG_LEVEL: props.logLevel,
       },
       bundling: {
-        format: OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        banner: CREATE_REQUIRE_BANNER,
-        minify: true,
+        format: OutputFormat.CJS,
+        mainFields: [...BUNDLE_SETTINGS.mainFields],
+        target: BUNDLE_SETTINGS.target,
+        minify: BUNDLE_SETTINGS.minify,
         sourceMap: true,
         sourcesContent: false,
         bundleAwsSDK: true,
-        esbuildArgs: { '--alias': Object.entries(BUNDLE_ALIASES).map(([name, replacement]) => `${name}=${replacement}`) },
+        esbuildArgs: { '--alias': Object.entries(BUNDLE_SETTINGS.aliases).map(([name, replacement]) => `${name}=${replacement}`) },
         forceDockerBundling: false,
       },
     });

@@ -1,5 +1,6 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Stats } from 'aws-cdk-lib/aws-cloudwatch';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ALARM_PERIOD, type AlarmNotifications } from './AlarmNotifications.ts';
@@ -20,11 +21,13 @@ export interface DeadLetteredQueueProps {
   readonly deadLetterImpact: string;
   /** Completes "Where to look: …" for both alarms, e.g. the consumer's log group. */
   readonly consumerLogs: string;
+  /** A customer-managed key for both queues; SQS-managed encryption without one. */
+  readonly encryptionKey?: IKey | undefined;
 }
 
 /**
- * The house queue: a standard queue with a dead-letter queue, both encrypted with SQS-managed keys
- * and refusing plain-HTTP access, and the two alarms every such queue needs: something reached
+ * The house queue: a standard queue with a dead-letter queue, both encrypted (with SQS-managed keys,
+ * or the key given) and refusing plain-HTTP access, and the two alarms every such queue needs: something reached
  * the DLQ, and the consumer is falling behind.
  *
  * The DLQ keeps messages for SQS's maximum of 14 days. For a standard queue a message keeps its
@@ -42,14 +45,17 @@ export class DeadLetteredQueue extends Construct {
       throw new Error(`${this.node.path}: the queue's retention must be shorter than the DLQ's 14 days`);
     }
 
+    const encryption = props.encryptionKey
+      ? { encryption: QueueEncryption.KMS, encryptionMasterKey: props.encryptionKey }
+      : { encryption: QueueEncryption.SQS_MANAGED };
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
+      ...encryption,
       enforceSSL: true,
       retentionPeriod: DeadLetteredQueue.DEAD_LETTER_RETENTION,
       maxMessageSizeBytes: props.maxMessageSizeBytes,
     });
     this.queue = new Queue(this, 'Queue', {
-      encryption: QueueEncryption.SQS_MANAGED,
+      ...encryption,
       enforceSSL: true,
       retentionPeriod: props.retentionPeriod,
       visibilityTimeout: props.visibilityTimeout,

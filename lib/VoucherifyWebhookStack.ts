@@ -1,11 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, PayloadFormatVersion } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpApi, HttpMethod, type HttpRoute, HttpStage, LogGroupLogDestination, PayloadFormatVersion } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { MathExpression, Metric, Stats } from 'aws-cdk-lib/aws-cloudwatch';
 import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { AccountRootPrincipal, PolicyDocument, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { CfnPermission, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -42,6 +44,72 @@ const API_5XX_ALARM_THRESHOLD = 5;
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
 
+/**
+ * The queues' customer-managed key, with a key policy of its own instead of CDK's default (which lets
+ * any principal of the account that IAM allows use it): the account may administer the key but not
+ * use it, and only the two functions' roles may encrypt and decrypt with it, and only through SQS.
+ * An operator who reads or redrives the DLQ needs a statement added here (README, "Encryption").
+ */
+function queueEncryptionKey(stack: Stack, users: readonly BundledFunction[]): Key {
+  const region = stack.region;
+  return new Key(stack, 'QueueKey', {
+    description: 'Encrypts the Voucherify webhook queue and its DLQ (customer contact details)',
+    enableKeyRotation: true,
+    removalPolicy: RemovalPolicy.RETAIN,
+    policy: new PolicyDocument({
+      statements: [
+        new PolicyStatement({
+          sid: 'AccountAdministersTheKey',
+          principals: [new AccountRootPrincipal()],
+          actions: [
+            'kms:Create*',
+            'kms:Describe*',
+            'kms:Enable*',
+            'kms:List*',
+            'kms:Put*',
+            'kms:Update*',
+            'kms:Revoke*',
+            'kms:Disable*',
+            'kms:Get*',
+            'kms:Delete*',
+            'kms:TagResource',
+            'kms:UntagResource',
+            'kms:ScheduleKeyDeletion',
+            'kms:CancelKeyDeletion',
+          ],
+          resources: ['*'],
+        }),
+        new PolicyStatement({
+          sid: 'FunctionsUseTheKeyThroughSqs',
+          principals: users.map((user) => user.role),
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'kms:ViaService': `sqs.${region}.amazonaws.com` } },
+        }),
+      ],
+    }),
+  });
+}
+
+/** The API's one stage: its URL has no stage segment. */
+const STAGE_NAME = '$default';
+
+/**
+ * A route to a function, whose invoke permission covers the deployed stage and this method and path
+ * only: HttpLambdaIntegration's own would let every stage and method of the path invoke it.
+ */
+function addFunctionRoute(api: HttpApi, method: HttpMethod, path: string, target: IFunction, id: string): HttpRoute {
+  const [route] = api.addRoutes({
+    path,
+    methods: [method],
+    integration: new HttpLambdaIntegration(id, target, { payloadFormatVersion: PayloadFormatVersion.VERSION_2_0 }),
+  });
+  const permission = route?.node.findAll().find((child): child is CfnPermission => child instanceof CfnPermission);
+  if (!route || !permission) throw new Error(`The route ${method} ${path} has no invoke permission to narrow`);
+  permission.addPropertyOverride('SourceArn', api.arnForExecuteApi(method, path, STAGE_NAME));
+  return route;
+}
+
 /** Values for a function's settings: each is written into the setting's own variable. */
 // biome-ignore lint/suspicious/noExplicitAny: a list of settings of different value types, each paired with its own.
 type SettingValues = [Setting<any>, string | number | boolean][];
@@ -51,6 +119,25 @@ function setEnvironment(target: BundledFunction, values: SettingValues): void {
     if (setting.variable === undefined) throw new Error(`The setting ${setting.contextKey} has no variable`);
     target.function.addEnvironment(setting.variable, typeof value === 'string' ? value : settingText(setting, value));
   }
+}
+
+/**
+ * Every resource SES authorizes a send against (SES developer guide, "Controlling access to Amazon
+ * SES"): each verified identity that matches the sender, so the domain and, when it is verified on
+ * its own too (the console's getting-started flow verifies an address first), the address itself;
+ * the configuration set, the one named or a default one attached to the identity, which the stack
+ * cannot know, hence any; and, in the sandbox, each recipient's identity.
+ */
+function sesSendResources(
+  stack: Stack,
+  sender: { identity: string; fromAddress: string; configurationSet: string | undefined; sandboxRecipients: readonly string[] },
+): string[] {
+  const arn = (resource: string, resourceName: string) => stack.formatArn({ service: 'ses', resource, resourceName });
+  const identities = new Set([sender.identity, sender.fromAddress.slice(sender.fromAddress.lastIndexOf('@') + 1), sender.fromAddress]);
+  return [
+    ...[...identities, ...sender.sandboxRecipients].map((name) => arn('identity', name)),
+    arn('configuration-set', sender.configurationSet ?? '*'),
+  ];
 }
 
 export interface VoucherifyWebhookStackProps extends StackProps {
@@ -152,7 +239,9 @@ export class VoucherifyWebhookStack extends Stack {
       runtimeSourceMaps: config.runtimeSourceMaps,
     });
 
+    const queueKey = config.queueEncryption === 'kms' ? queueEncryptionKey(this, [ingest, worker]) : undefined;
     const queues = new DeadLetteredQueue(this, 'Webhooks', {
+      encryptionKey: queueKey,
       maxReceiveCount: MAX_RECEIVE_COUNT,
       visibilityTimeout: Duration.seconds(timings.visibilityTimeoutSeconds),
       maxMessageSizeBytes: queueMaxMessageBytes(config),
@@ -209,7 +298,9 @@ export class VoucherifyWebhookStack extends Stack {
     worker.function.addToRolePolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [deadLetterQueue.queueArn] }));
     worker.function.addToRolePolicy(
       new PolicyStatement({
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        // What functions/distribute/idempotencyStore.ts calls: claim and complete (PutItem), the
+        // fallback read (GetItem), release (DeleteItem).
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
         resources: [table.tableArn],
       }),
     );
@@ -219,21 +310,22 @@ export class VoucherifyWebhookStack extends Stack {
       const { fromAddress, fromName, identity, configurationSet, sandboxRecipients } = config.delivery;
       workerEnvironment.push([settings.sesFromAddress, fromName ? `"${fromName}" <${fromAddress}>` : fromAddress]);
       if (configurationSet) workerEnvironment.push([settings.sesConfigurationSet, configurationSet]);
-      const identityArn = (name: string) => this.formatArn({ service: 'ses', resource: 'identity', resourceName: name });
-      // In the SES sandbox, SES also authorizes the send against each (verified) recipient identity.
-      const resources = [identity, ...sandboxRecipients].map(identityArn);
-      if (configurationSet) {
-        resources.push(this.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: configurationSet }));
-      }
       worker.function.addToRolePolicy(
         new PolicyStatement({
           actions: ['ses:SendEmail'],
-          resources,
-          // Even with a domain identity, only the configured sender address may be used
-          // (the condition key is the bare address, whatever the display name).
+          resources: sesSendResources(this, { identity, fromAddress, configurationSet, sandboxRecipients }),
+          // Whatever the resources, only the configured sender address may be used (the condition
+          // key is the bare address, whatever the display name).
           conditions: { StringEquals: { 'ses:FromAddress': fromAddress } },
         }),
       );
+      if (!configurationSet) {
+        Validations.of(worker.role.node.findChild('DefaultPolicy')).acknowledge({
+          id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:configuration-set/*]',
+          reason:
+            "ses:SendEmail on configuration-set/*: SES also authorizes the receiver's sends against a default configuration set attached to the sender identity, whose name the stack cannot know. The statement is conditioned on ses:FromAddress being the configured sender, so it allows nothing more than sending as that one address.",
+        });
+      }
     } else {
       forwardSigningSecret = new Secret(this, 'ForwardSigningSecret', {
         description: `Key of the HMAC signature on messages forwarded to ${config.delivery.forwardUrl}; share it with the receiver.`,
@@ -264,24 +356,16 @@ export class VoucherifyWebhookStack extends Stack {
       description: 'Receives Voucherify webhooks',
       createDefaultStage: false,
     });
-    const [webhookRoute] = api.addRoutes({
-      path: WEBHOOK_ROUTE.path,
-      methods: [HttpMethod.POST],
-      integration: new HttpLambdaIntegration('IngestIntegration', ingest.function, {
-        payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
-      }),
+    const webhookRoute = addFunctionRoute(api, HttpMethod.POST, WEBHOOK_ROUTE.path, ingest.function, 'IngestIntegration');
+    Validations.of(webhookRoute).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'Voucherify cannot present IAM, JWT or custom-authorizer credentials. Every request is authenticated by its HMAC-SHA256 x-voucherify-signature header, which the ingest function verifies over the raw body before anything is parsed or enqueued; stage throttling bounds what unsigned traffic can cost.',
     });
-    if (webhookRoute) {
-      Validations.of(webhookRoute).acknowledge({
-        id: 'AwsSolutions-APIG4',
-        reason:
-          'Voucherify cannot present IAM, JWT or custom-authorizer credentials. Every request is authenticated by its HMAC-SHA256 x-voucherify-signature header, which the ingest function verifies over the raw body before anything is parsed or enqueued; stage throttling bounds what unsigned traffic can cost.',
-      });
-    }
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: logRetention, removalPolicy: RemovalPolicy.RETAIN });
     const stage = new HttpStage(this, 'DefaultStage', {
       httpApi: api,
-      stageName: '$default',
+      stageName: STAGE_NAME,
       autoDeploy: true,
       throttle: { rateLimit: config.throttlingRateLimit, burstLimit: config.throttlingBurstLimit },
       accessLogSettings: { destination: new LogGroupLogDestination(accessLogs), format: ACCESS_LOG_FORMAT },

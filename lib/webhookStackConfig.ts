@@ -65,6 +65,9 @@ export const STACK_SETTINGS = {
     max: 1_000_000,
   }),
   runtimeSourceMaps: flagSetting({ contextKey: 'runtimeSourceMaps', defaultValue: false }),
+  // The queues hold customers' personal data for days: 'kms' encrypts them with a key of this
+  // stack's, which only the two functions may use (README, "Encryption").
+  queueEncryption: choiceSetting({ contextKey: 'queueEncryption', defaultValue: 'sqs-managed', choices: ['sqs-managed', 'kms'] }),
   sesFromName: textSetting({
     contextKey: 'sesFromName',
     // Quoted in the From header, so only printable ASCII without quotes, backslashes or brackets:
@@ -136,6 +139,7 @@ export interface WebhookStackConfig {
   readonly invalidSignatureAlarmThreshold: number;
   /** Set NODE_OPTIONS=--enable-source-maps: readable stack traces, for a slower cold start. */
   readonly runtimeSourceMaps: boolean;
+  readonly queueEncryption: 'sqs-managed' | 'kms';
 }
 
 /** What the app reads besides the stack's own configuration. */
@@ -327,6 +331,7 @@ function readStackConfig(parser: ContextParser): WebhookStackConfig {
   }
   const oldestMessageAlarmMinutes = parser.setting(stack.oldestMessageAlarmMinutes);
   const invalidSignatureAlarmThreshold = parser.setting(stack.invalidSignatureAlarmThreshold);
+  const queueEncryption = parser.setting(stack.queueEncryption);
 
   return {
     delivery,
@@ -352,6 +357,7 @@ function readStackConfig(parser: ContextParser): WebhookStackConfig {
     oldestMessageAlarmMinutes,
     invalidSignatureAlarmThreshold,
     runtimeSourceMaps,
+    queueEncryption,
   };
 }
 

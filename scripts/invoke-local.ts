@@ -16,8 +16,11 @@
  * Exit status: 0 when the handler returned, 1 when it threw or timed out (the error is printed as
  * Lambda prints it), 2 when the command line, template or event is unusable.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { lambdaContext } from '../local/lambdaEvents.ts';
@@ -152,6 +155,18 @@ export function handlerModule(fn: TemplateFunction): { file: string; exportName:
   throw new InvokeUsageError(`No ${modulePath}.mjs, .js or .cjs in ${fn.assetDirectory}: synthesize again (npm run synth)`);
 }
 
+/**
+ * Loads a bundle the way Lambda does from /var/task: a `.js` file there is CommonJS, as no
+ * package.json says otherwise. Inside this project one says "type": "module", so a `.js` asset is
+ * copied (with its source map) to a directory of its own outside it first.
+ */
+async function loadAsLambdaDoes(file: string): Promise<Record<string, unknown>> {
+  if (extname(file) !== '.js') return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  const taskRoot = join(tmpdir(), `invoke-local-${createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 16)}`);
+  if (!existsSync(taskRoot)) cpSync(dirname(file), taskRoot, { recursive: true });
+  return createRequire(join(taskRoot, 'index.js'))(join(taskRoot, basename(file))) as Record<string, unknown>;
+}
+
 export interface InvokeResult {
   readonly ok: boolean;
   /** What Lambda would return: the handler's result, or the error as Lambda reports it. */
@@ -197,7 +212,7 @@ export async function invokeFunction(fn: TemplateFunction, environment: Record<s
   let timer: NodeJS.Timeout | undefined;
   try {
     // Loading the module is Lambda's init phase: it is not part of the invocation's timeout or duration.
-    const module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    const module = await loadAsLambdaDoes(file);
     const handler = module[exportName];
     if (typeof handler !== 'function') throw new InvokeUsageError(`${file} does not export a function named ${exportName}`);
     context = { ...lambdaContext(fn.logicalId, timeoutMs), memoryLimitInMB: String(fn.memorySize) };

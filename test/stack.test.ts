@@ -48,7 +48,7 @@ describe('the HTTP API', () => {
     });
   });
 
-  test('lets only that API invoke the ingest function, and only on that route', () => {
+  test('lets only that API invoke the ingest function, and only its deployed stage, method and route', () => {
     const permissions = Object.values(resourcesOfType(ses.template, 'AWS::Lambda::Permission'));
     expect(permissions).toHaveLength(1);
     expect(permissions[0]?.Properties).toMatchObject({
@@ -56,7 +56,10 @@ describe('the HTTP API', () => {
       Principal: 'apigateway.amazonaws.com',
       FunctionName: { 'Fn::GetAtt': [FUNCTION_LOGICAL_IDS.ingest, 'Arn'] },
     });
-    expect(JSON.stringify(permissions[0]?.Properties?.SourceArn)).toContain('/*/*/webhooks/voucherify');
+    const sourceArn = JSON.stringify(permissions[0]?.Properties?.SourceArn);
+    expect(sourceArn).toContain(':execute-api:');
+    expect(sourceArn).toContain('/$default/POST/webhooks/voucherify"');
+    expect(sourceArn).not.toContain('*');
   });
 
   test('throttles the default stage at the documented defaults', () => {
@@ -475,5 +478,79 @@ describe('the outputs', () => {
     const command = text(outputs(ses.template).PutWebhookSecretCommand?.Value);
     expect(command).toContain('aws secretsmanager put-secret-value');
     expect(command).toContain('--secret-string \\"$VOUCHERIFY_WEBHOOK_SECRET\\"');
+  });
+});
+
+type PolicyStatementJson = { Sid?: string; Effect: string; Principal?: unknown; Action: string | string[]; Condition?: unknown };
+
+describe('what a first deploy depends on', () => {
+  const topicStatements = (template: Template): PolicyStatementJson[] =>
+    Object.values(resourcesOfType(template, 'AWS::SNS::TopicPolicy')).flatMap(
+      (policy) => (policy.Properties!.PolicyDocument as { Statement: PolicyStatementJson[] }).Statement,
+    );
+
+  test('CloudWatch alarms of this account may publish to the alarm topic, which still refuses plain HTTP', () => {
+    const statements = topicStatements(ses.template);
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        expect.objectContaining({
+          Effect: 'Allow',
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: 'sns:Publish',
+          Condition: {
+            StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+            ArnLike: { 'aws:SourceArn': expect.objectContaining({ 'Fn::Join': expect.any(Array) }) },
+          },
+        }),
+      ]),
+    );
+    const allow = statements.find((statement) => statement.Effect === 'Allow');
+    expect(JSON.stringify(allow)).toContain(':alarm:*');
+  });
+
+  test('every alarm notifies that topic', () => {
+    const topic = Object.keys(resourcesOfType(ses.template, 'AWS::SNS::Topic'))[0];
+    for (const alarm of Object.values(resourcesOfType(ses.template, 'AWS::CloudWatch::Alarm'))) {
+      expect(alarm.Properties?.AlarmActions).toEqual([{ Ref: topic }]);
+    }
+  });
+});
+
+describe('queue encryption', () => {
+  test('is SQS-managed by default, with no key of the stack', () => {
+    expect(resourcesOfType(ses.template, 'AWS::KMS::Key')).toEqual({});
+    for (const queue of Object.values(resourcesOfType(ses.template, 'AWS::SQS::Queue'))) {
+      expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true });
+    }
+  });
+
+  describe('with -c queueEncryption=kms', () => {
+    const kms = buildStack({ ...SES_CONTEXT, queueEncryption: 'kms' });
+    const [keyId, key] = Object.entries(resourcesOfType(kms.template, 'AWS::KMS::Key'))[0] ?? [];
+    const statements = (key?.Properties?.KeyPolicy as { Statement: PolicyStatementJson[] } | undefined)?.Statement ?? [];
+
+    test('encrypts both queues with one rotated key of the stack', () => {
+      expect(key?.Properties).toMatchObject({ EnableKeyRotation: true });
+      const queues = Object.values(resourcesOfType(kms.template, 'AWS::SQS::Queue'));
+      expect(queues).toHaveLength(2);
+      for (const queue of queues) expect(queue.Properties).toMatchObject({ KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
+    });
+
+    test('lets the account administer the key but not use it, and only the two functions use it, through SQS', () => {
+      const actionsOf = (statement: PolicyStatementJson) => [statement.Action].flat();
+      const admin = statements.find((statement) => JSON.stringify(statement.Principal).includes(':root'));
+      expect(admin).toBeDefined();
+      expect(actionsOf(admin!)).not.toEqual(expect.arrayContaining(['kms:Decrypt']));
+      expect(actionsOf(admin!).some((action) => /^kms:(\*|Decrypt|Encrypt|GenerateDataKey|ReEncrypt)/.test(action))).toBe(false);
+      const users = statements.filter((statement) => actionsOf(statement).includes('kms:Decrypt'));
+      expect(users).toHaveLength(1);
+      const principals = JSON.stringify(users[0]!.Principal);
+      expect(principals).toContain('IngestRole');
+      expect(principals).toContain('DistributeRole');
+      expect(users[0]!.Condition).toEqual({
+        StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['sqs.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+      });
+    });
   });
 });

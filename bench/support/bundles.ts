@@ -1,18 +1,16 @@
 /**
  * Every function measured here is a bundle built with the stack's esbuild settings
- * (lib/BundledFunction.ts: ESM, module-first main fields, the createRequire banner, minified, the AWS
- * SDK bundled, the credential-provider alias), so ours, the floors and a baseline are on equal
- * footing and are what Lambda would run.
+ * (BUNDLE_SETTINGS in lib/BundledFunction.ts, the AWS SDK bundled), so ours, the floors and a
+ * baseline are on equal footing and are what Lambda would run.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
-import { BUNDLE_ALIASES } from '../../lib/BundledFunction.ts';
+import { BUNDLE_SETTINGS } from '../../lib/BundledFunction.ts';
 
 export const PROJECT_ROOT = resolve(import.meta.dirname, '../..');
-const CREATE_REQUIRE_BANNER = "import{createRequire}from'node:module';const require=createRequire(import.meta.url);";
 
 export interface Bundle {
   readonly file: string;
@@ -25,22 +23,21 @@ export interface Bundle {
  * older than an alias's target is bundled without that alias, as it was deployed).
  */
 export async function bundle(entry: string, outDirectory: string, sourceRoot = PROJECT_ROOT): Promise<Bundle> {
-  const file = join(outDirectory, 'index.mjs');
+  const file = join(outDirectory, 'index.cjs');
   await build({
     entryPoints: [entry],
     outfile: file,
     absWorkingDir: PROJECT_ROOT,
     bundle: true,
     platform: 'node',
-    target: 'node24',
-    format: 'esm',
-    mainFields: ['module', 'main'],
-    banner: { js: CREATE_REQUIRE_BANNER },
-    minify: true,
+    target: BUNDLE_SETTINGS.target,
+    format: BUNDLE_SETTINGS.format,
+    mainFields: [...BUNDLE_SETTINGS.mainFields],
+    minify: BUNDLE_SETTINGS.minify,
     sourcemap: true,
     sourcesContent: false,
     alias: Object.fromEntries(
-      Object.entries(BUNDLE_ALIASES)
+      Object.entries(BUNDLE_SETTINGS.aliases)
         .map(([name, target]) => [name, resolve(sourceRoot, target)])
         .filter(([, target]) => existsSync(target!)),
     ),

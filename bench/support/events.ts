@@ -10,8 +10,14 @@ import { PROJECT_ROOT } from './bundles.ts';
 import { BENCH_QUEUES } from './emulators.ts';
 
 export const SECRET = 'bench_secret_0f8e2d';
-/** The 6 KB unique-code send-out, pretty-printed as it is stored. */
-const FIXTURE = readFileSync(join(PROJECT_ROOT, 'test/fixtures/voucherify/segment-entered-unique-code.json'), 'utf8');
+/**
+ * The 6 KB unique-code send-out, pretty-printed as it is stored, made now: the replay guard
+ * acknowledges, and does not enqueue, envelopes older than 14 days.
+ */
+const FIXTURE = readFileSync(join(PROJECT_ROOT, 'test/fixtures/voucherify/segment-entered-unique-code.json'), 'utf8').replace(
+  /"created_at": "[^"]*"/,
+  `"created_at": "${new Date().toISOString()}"`,
+);
 
 export const webhookEvent = (body: string, signature = createHmac('sha256', SECRET).update(body).digest('hex')): APIGatewayProxyEventV2 =>
   httpApiEvent({ headers: { 'content-type': 'application/json', 'x-voucherify-signature': signature }, body });

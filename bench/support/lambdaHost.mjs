@@ -4,6 +4,7 @@
  * timed in here so no IPC round trip sits in the measurement). Plain JavaScript, so no type stripper
  * is loaded before the bundle and charged to its cold start. performance.now() starts with the process.
  */
+import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 
 const bootMs = performance.now();
@@ -56,7 +57,9 @@ async function invoke({ event }) {
 
 let handler;
 try {
-  ({ handler } = await import(pathToFileURL(process.argv[2]).href));
+  // As Lambda's runtime loads a handler: a CommonJS file with require, an ES module with import.
+  const file = process.argv[2];
+  ({ handler } = file.endsWith('.cjs') ? createRequire(file)(file) : await import(pathToFileURL(file).href));
 } catch (error) {
   reportError(error);
 }

@@ -18,7 +18,8 @@ export function removeJsonWhitespace(body: Buffer): Buffer {
   let written = 0;
   let inString = false;
   let escaped = false;
-  for (const byte of body) {
+  for (let index = 0; index < body.length; index++) {
+    const byte = body[index]!;
     if (inString) {
       if (escaped) escaped = false;
       else if (byte === BACKSLASH) escaped = true;
