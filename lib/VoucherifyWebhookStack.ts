@@ -18,6 +18,7 @@ import {
   IDEMPOTENCY_RETENTION_DAYS,
   INGEST_SETTINGS,
   METRICS_NAMESPACE,
+  queueMaxMessageBytes,
   SERVICE_NAMES,
   type Setting,
   SHARED_SETTINGS,
@@ -28,7 +29,7 @@ import { ALARM_PERIOD, AlarmNotifications } from './AlarmNotifications.ts';
 import { BundledFunction } from './BundledFunction.ts';
 import { DeadLetteredQueue } from './DeadLetteredQueue.ts';
 import { FUNCTION_LOGICAL_IDS } from './functionNames.ts';
-import { queueMaxMessageBytes, type WebhookStackConfig, workerTimings } from './webhookStackConfig.ts';
+import { type WebhookStackConfig, workerTimings } from './webhookStackConfig.ts';
 
 /** Voucherify waits 10 s for an answer, then retries; the ingest has the same budget. */
 const INGEST_TIMEOUT = Duration.seconds(10);
@@ -244,7 +245,7 @@ export class VoucherifyWebhookStack extends Stack {
       encryptionKey: queueKey,
       maxReceiveCount: MAX_RECEIVE_COUNT,
       visibilityTimeout: Duration.seconds(timings.visibilityTimeoutSeconds),
-      maxMessageSizeBytes: queueMaxMessageBytes(config),
+      maxMessageSizeBytes: queueMaxMessageBytes(config.maxBodyBytes),
       retentionPeriod: QUEUE_RETENTION,
       notifications,
       oldestMessageAgeThreshold: Duration.minutes(config.oldestMessageAlarmMinutes),

@@ -13,12 +13,10 @@ import {
   flagSetting,
   INGEST_SETTINGS,
   integerSetting,
-  MESSAGE_ATTRIBUTES_ALLOWANCE_BYTES,
   numberSetting,
   type Setting,
   SettingProblem,
   SHARED_SETTINGS,
-  SQS_MAX_MESSAGE_BYTES,
   textSetting,
 } from '../functions/shared/settings.ts';
 
@@ -400,7 +398,3 @@ export function workerTimings(config: Pick<WebhookStackConfig, 'workerTimeoutSec
   }
   return { workerTimeoutSeconds: config.workerTimeoutSeconds, visibilityTimeoutSeconds, idempotencyLockSeconds };
 }
-
-/** The queue's message size: the largest body the ingest accepts plus its attributes. */
-export const queueMaxMessageBytes = (config: Pick<WebhookStackConfig, 'maxBodyBytes'>): number =>
-  Math.min(SQS_MAX_MESSAGE_BYTES, config.maxBodyBytes + MESSAGE_ATTRIBUTES_ALLOWANCE_BYTES);

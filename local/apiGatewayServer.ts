@@ -30,15 +30,29 @@ function sendJson(response: ServerResponse, statusCode: number, body: unknown, h
   response.end(text);
 }
 
-async function readBody(request: IncomingMessage): Promise<Buffer | 'too_large'> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > GATEWAY_MAX_PAYLOAD_BYTES) return 'too_large';
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+/**
+ * The request body, or 'too_large' as soon as it is known to exceed the limit: at once from a
+ * Content-Length over it, else when the bytes received pass it. Nothing more is read then; the
+ * caller answers and closes the connection.
+ */
+function readBody(request: IncomingMessage, limit: number): Promise<Buffer | 'too_large'> {
+  if (Number(request.headers['content-length'] ?? 0) > limit) return Promise.resolve('too_large');
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        request.off('data', onData).pause();
+        resolve('too_large');
+        return;
+      }
+      chunks.push(chunk);
+    };
+    request.on('data', onData);
+    request.once('end', () => resolve(Buffer.concat(chunks)));
+    request.once('error', reject);
+  });
 }
 
 function writeIntegrationResult(response: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {
@@ -52,6 +66,8 @@ function writeIntegrationResult(response: ServerResponse, result: APIGatewayProx
 export async function startLocalApiGateway(options: {
   port: number;
   handler: HttpApiHandler;
+  /** API Gateway's own limit unless given (tests use a small one). */
+  maxPayloadBytes?: number;
   /** Called with each request's outcome, for the runner's own log. */
   onRequest?: (summary: { method: string; path: string; status: number; durationMs: number }) => void;
 }): Promise<LocalApiGateway> {
@@ -66,8 +82,9 @@ export async function startLocalApiGateway(options: {
     if (url.pathname !== WEBHOOK_ROUTE.path) return sendJson(response, 404, { error: 'not_found' });
     if (method !== WEBHOOK_ROUTE.method) return sendJson(response, 405, { error: 'method_not_allowed' }, { allow: 'POST' });
 
-    const body = await readBody(request);
-    if (body === 'too_large') return sendJson(response, 413, { message: 'Request Entity Too Large' });
+    const body = await readBody(request, options.maxPayloadBytes ?? GATEWAY_MAX_PAYLOAD_BYTES);
+    // As API Gateway does, and the rest of the body is never read: the connection is closed after the answer.
+    if (body === 'too_large') return sendJson(response, 413, { message: 'Request Entity Too Large' }, { connection: 'close' });
     const event = httpApiEvent({
       method,
       path: url.pathname,

@@ -21,7 +21,7 @@ import { createIngestHandler } from '../functions/ingest/ingestHandler.ts';
 import { staticSigningSecrets } from '../functions/ingest/signingSecrets.ts';
 import { signatureFor } from '../functions/ingest/verifySignature.ts';
 import { sqsWebhookQueue } from '../functions/ingest/webhookQueue.ts';
-import { INGEST_SETTINGS } from '../functions/shared/settings.ts';
+import { INGEST_SETTINGS, queueMaxMessageBytes } from '../functions/shared/settings.ts';
 import { MESSAGE_ATTRIBUTE } from '../functions/shared/webhookContract.ts';
 import { FUNCTION_LOGICAL_IDS } from '../lib/functionNames.ts';
 import { httpApiEvent, lambdaContext, localQueueArn, sqsEvent, sqsRecord } from '../local/lambdaEvents.ts';
@@ -101,7 +101,12 @@ async function ingestOutcome(event: APIGatewayProxyEventV2): Promise<{ answer: s
     {
       dependencies: {
         secrets: staticSigningSecrets(SAMPLE_SECRET),
-        queue: sqsWebhookQueue({ queueUrl: localQueueUrl(LOCAL_QUEUE_NAME), timeoutMs: 1000, client: capturingClient }),
+        queue: sqsWebhookQueue({
+          queueUrl: localQueueUrl(LOCAL_QUEUE_NAME),
+          timeoutMs: 1000,
+          maxMessageBytes: queueMaxMessageBytes(INGEST_SETTINGS.maxBodyBytes.defaultValue!),
+          client: capturingClient,
+        }),
         maxBodyBytes: INGEST_SETTINGS.maxBodyBytes.defaultValue ?? 0,
         maxEventAgeSeconds: 0,
       },

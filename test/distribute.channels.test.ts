@@ -42,7 +42,7 @@ describe('the ses channel', () => {
   });
 
   test('leaves the configuration set out when none is configured, and keeps tag values within what SES allows', () => {
-    const message = renderedSendOut('plain_message', { id: 'whs_a.b/c d' });
+    const message = renderedSendOut('plain_message', { id: 'whs_a.b/c:d' });
     const input = sesSendEmailInput({ ...message, to: 'a@example.com' }, { fromAddress: FROM, configurationSet: undefined });
     expect(input).not.toHaveProperty('ConfigurationSetName');
     expect(input.EmailTags?.[0]).toEqual({ Name: 'envelope_id', Value: 'whs_a_b_c_d' });
@@ -228,6 +228,15 @@ describe('the http channel', () => {
       const failure = channel().deliver(renderedSendOut('promotion'));
       await expect(failure).rejects.toBeInstanceOf(CLASSES[expected]);
       await expect(failure).rejects.toMatchObject({ detail: `http:${status}` });
+    });
+
+    test('refuses, for good and with a reason, a message whose headers cannot be built, and sends nothing', async () => {
+      // The contract keeps envelope ids to visible ASCII; a message from elsewhere may not.
+      const message = { ...renderedSendOut('plain_message'), envelopeId: 'whs_ключ' };
+      const failure = channel().deliver(message);
+      await expect(failure).rejects.toBeInstanceOf(PermanentDeliveryError);
+      await expect(failure).rejects.toMatchObject({ detail: 'http:invalid_header' });
+      expect(receiver.requests).toHaveLength(0);
     });
 
     test('does not follow a redirect with the message: a moved URL is a permanent failure', async () => {

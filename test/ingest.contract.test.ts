@@ -136,6 +136,22 @@ describe('parseWebhook on hand-made shapes', () => {
   });
 });
 
+describe('ids the contract accepts', () => {
+  test.each([
+    ['a non-Latin-1 envelope id', ['id'], 'whs_ключ'],
+    ['an emoji in the event id', ['event', 'id'], 'evcus_🎉'],
+    ['a space in the envelope id', ['id'], 'whs_a b'],
+  ])('refuses %s, which no HTTP header could carry', (_case, path, value) => {
+    const body = fixture('segment-entered-minimal.json');
+    let node: Record<string, any> = body;
+    for (const key of path.slice(0, -1)) node = node[key];
+    node[path[path.length - 1]!] = value;
+    const parsed = parseWebhook(body);
+    expect(parsed.outcome).toBe('invalid');
+    if (parsed.outcome === 'invalid') expect(parsed.issues.map((issue) => issue.path)).toEqual([path.join('.')]);
+  });
+});
+
 describe('classifyDistribution', () => {
   test.each(Object.entries(DELIVERABLE_FIXTURES))('classifies %s as %s', (name, kind) => {
     const parsed = parseWebhook(fixture(name));

@@ -28,7 +28,7 @@ import { createIngestHandler, type IngestDependencies, type IngestHandler } from
 import { staticSigningSecrets } from '../functions/ingest/signingSecrets.ts';
 import { signatureFor } from '../functions/ingest/verifySignature.ts';
 import { type AcceptedWebhook, sqsWebhookQueue, type WebhookQueue } from '../functions/ingest/webhookQueue.ts';
-import { INGEST_SETTINGS } from '../functions/shared/settings.ts';
+import { INGEST_SETTINGS, queueMaxMessageBytes } from '../functions/shared/settings.ts';
 import { httpApiEvent, lambdaContext } from '../local/lambdaEvents.ts';
 import { applyByteMutations, byteMutations, wtf8Bytes } from './support/byteMutations.ts';
 import { type CapturedOutput, captureOutput } from './support/captureOutput.ts';
@@ -119,12 +119,13 @@ const OTHER_SECRET = 'not_the_fixture_secret';
 /** Production turns the replay guard on (14 days); this `now` keeps the fixtures fresh. */
 const REPLAY_GUARD: ReplayGuard = { maxEventAgeSeconds: 14 * 86_400, now: Date.parse('2026-03-20T00:00:00.000Z') };
 
-/** The queue the stack creates: MAX_BODY_BYTES plus 16 KiB for attributes (functions/ingest/config.ts). */
-const QUEUE_MAX_MESSAGE_BYTES = MAX_BODY_BYTES + 16 * 1024;
+/** The queue the stack creates: MAX_BODY_BYTES plus 16 KiB for attributes. */
+const QUEUE_MAX_MESSAGE_BYTES = queueMaxMessageBytes(MAX_BODY_BYTES);
 const sqs = new SqsRulesClient(QUEUE_MAX_MESSAGE_BYTES);
 const sqsAdapter = sqsWebhookQueue({
   queueUrl: 'https://sqs.us-east-1.amazonaws.com/000000000000/ingest',
   timeoutMs: 1000,
+  maxMessageBytes: QUEUE_MAX_MESSAGE_BYTES,
   client: sqs.asClient(),
 });
 const handedOver = new InMemoryWebhookQueue();
@@ -1114,6 +1115,29 @@ describe('inputs the fuzzing found', () => {
       expectAnswer(answer, { status: 422, issuePaths: paths });
     },
   );
+
+  /** The minimal fixture with its customer's name padded with `character` up to exactly `bytes` of UTF-8. */
+  const paddedTo = (bytes: number, character: string): string => {
+    const empty = JSON.stringify(withValueAt(minimal, ['data', 'customer', 'name'], ''));
+    const count = Math.floor((bytes - Buffer.byteLength(empty)) / Buffer.byteLength(character));
+    return JSON.stringify(withValueAt(minimal, ['data', 'customer', 'name'], character.repeat(count)));
+  };
+
+  test('answers 413, not a 503 on every retry, for a valid body within MAX_BODY_BYTES that SQS could never store once escaped', async () => {
+    // Each raw U+FFFF is 3 bytes of UTF-8 and becomes a 6-byte \uFFFF escape, which SQS accepts.
+    const body = paddedTo(MAX_BODY_BYTES - 100, '\uffff');
+    expect(Buffer.byteLength(body)).toBeLessThanOrEqual(MAX_BODY_BYTES);
+    const answer = await send(signedEvent(body));
+    expect(answer.status).toBe(413);
+    expect(answer.body).toEqual({ error: 'payload_too_large' });
+  });
+
+  test('stores a body with U+FFFF characters whose escaped form still fits the queue', async () => {
+    const body = paddedTo(Math.floor((QUEUE_MAX_MESSAGE_BYTES - 4096) / 2), '\uffff');
+    const answer = await send(signedEvent(body));
+    expect(answer.status).toBe(202);
+    expect(JSON.parse(answer.stored[0]?.MessageBody ?? '')).toEqual(JSON.parse(body));
+  });
 
   test('refuses a base64 body one byte over MAX_BODY_BYTES whatever its padding', async () => {
     const fixture = ACCEPTED_FIXTURES[0]!;

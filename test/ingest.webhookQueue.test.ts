@@ -37,7 +37,12 @@ describe('the enqueue deadline', () => {
       maxAttempts: 3,
       requestHandler: { requestTimeout: 2500 },
     });
-    const queue = sqsWebhookQueue({ queueUrl: `${stalled.url}/${LOCAL_ACCOUNT_ID}/stalled`, timeoutMs: 300, client });
+    const queue = sqsWebhookQueue({
+      queueUrl: `${stalled.url}/${LOCAL_ACCOUNT_ID}/stalled`,
+      timeoutMs: 300,
+      maxMessageBytes: 1024 * 1024,
+      client,
+    });
     const started = performance.now();
     const failure = await queue
       .enqueue({ body: '{}', envelopeId: 'whs_1', eventId: 'evcus_1', kind: 'plain_message', distributionId: undefined })

@@ -6,8 +6,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { type LocalStack, startLocalStack } from '../local/localStack.ts';
-import { createWebhookClient, type WebhookClient } from '../local/webhookClient.ts';
+import { asNewSendOut, createWebhookClient, type WebhookClient } from '../local/webhookClient.ts';
 import { type CapturedOutput, captureOutput } from './support/captureOutput.ts';
 import {
   DELIVERABLE_FIXTURES,
@@ -88,6 +89,22 @@ describe('the local pipeline', () => {
       expect(line).toMatchObject({ kind, to: body.data.customer.email, segment_id: body.data.segment.id });
     }
     expect((await stack.queueDepths()).deadLettered).toBe(0);
+  });
+
+  test('accepts and delivers a customer whose name holds characters above U+FFFF, as SQS does', async () => {
+    const { body } = asNewSendOut(readFixture('segment-entered-promotion.json'));
+    const document = JSON.parse(body) as Record<string, any>;
+    document.event.id = 'evcus_emoji_in_the_name';
+    document.data.customer.name = 'Zoë 🎉 Kowalski 𝔸';
+    document.data.customer.metadata = { favourite: '🍕', note: 'a 𝄞 clef' };
+    const response = await client.post(JSON.stringify(document));
+    expect(response.status).toBe(202);
+    await stack.waitUntilDrained(20_000);
+    const sent = await stack.sqs
+      .client()
+      .send(new ReceiveMessageCommand({ QueueUrl: stack.deadLetterQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+    expect(sent.Messages ?? []).toEqual([]);
+    expect(outboxLines().filter((line) => line.event_id === 'evcus_emoji_in_the_name')).toHaveLength(1);
   });
 
   test('accepts a body signed over its compact form', async () => {

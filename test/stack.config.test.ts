@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
+import { queueMaxMessageBytes } from '../functions/shared/settings.ts';
 import {
-  queueMaxMessageBytes,
   readAppContext,
   readWebhookStackConfig,
   STACK_SETTINGS,
@@ -214,7 +214,7 @@ describe('the timings derived from the configuration', () => {
   });
 
   test('the queue takes the largest accepted body plus 16 KiB of attributes, within SQS’s 1 MiB', () => {
-    expect(queueMaxMessageBytes({ maxBodyBytes: 256 * 1024 })).toBe(272 * 1024);
-    expect(queueMaxMessageBytes({ maxBodyBytes: 1024 * 1024 - 16 * 1024 })).toBe(1024 * 1024);
+    expect(queueMaxMessageBytes(256 * 1024)).toBe(272 * 1024);
+    expect(queueMaxMessageBytes(1024 * 1024 - 16 * 1024)).toBe(1024 * 1024);
   });
 });

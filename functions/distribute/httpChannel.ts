@@ -73,11 +73,18 @@ export function httpChannel(options: HttpChannelOptions): DeliveryChannel {
     requiresEmail: false,
     async deliver(message) {
       const { body, headers } = forwardRequest(message, await options.signingSecret(), now());
+      let requestHeaders: Headers;
+      try {
+        requestHeaders = new Headers(headers);
+      } catch (error) {
+        // Only visible ASCII can go in a header, and the same message would fail the same way again.
+        throw new PermanentDeliveryError('A header of the forwarded message cannot be built', 'http:invalid_header', { cause: error });
+      }
       let response: Response;
       try {
         response = await fetch(options.url, {
           method: 'POST',
-          headers,
+          headers: requestHeaders,
           body,
           // A redirected POST would be replayed as a GET elsewhere: treat it as the answer instead.
           redirect: 'manual',

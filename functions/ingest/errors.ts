@@ -47,6 +47,15 @@ export class SecretUnavailableError extends IngestError {
   override readonly name = 'SecretUnavailableError';
 }
 
+/**
+ * The message would be larger than the queue stores, once written as SQS takes it (the noncharacters
+ * SQS refuses escaped, attributes included): a valid body that can never be enqueued, so it is
+ * answered 413, not a 5xx Voucherify would retry until it pauses the distribution.
+ */
+export class MessageTooLargeError extends IngestError {
+  override readonly name = 'MessageTooLargeError';
+}
+
 /** SQS refused the message or did not answer in time: nothing was accepted, Voucherify should retry. */
 export class QueueUnavailableError extends IngestError {
   override readonly name = 'QueueUnavailableError';

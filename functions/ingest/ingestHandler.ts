@@ -7,7 +7,7 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createLogger, createMetrics } from '../shared/observability.ts';
 import { readSecretString } from '../shared/secretsManagerSecret.ts';
-import { type Environment, SERVICE_NAMES } from '../shared/settings.ts';
+import { type Environment, queueMaxMessageBytes, SERVICE_NAMES } from '../shared/settings.ts';
 import { loadIngestConfig } from './config.ts';
 import { enqueueWebhook } from './enqueueWebhook.ts';
 import { bodySizeLimit } from './middleware/bodySizeLimit.ts';
@@ -54,7 +54,11 @@ export function createIngestDependencies(env: Environment, logger: Logger): Inge
         });
   return {
     secrets,
-    queue: sqsWebhookQueue({ queueUrl: config.queueUrl, timeoutMs: config.enqueueTimeoutMs }),
+    queue: sqsWebhookQueue({
+      queueUrl: config.queueUrl,
+      timeoutMs: config.enqueueTimeoutMs,
+      maxMessageBytes: queueMaxMessageBytes(config.maxBodyBytes),
+    }),
     maxBodyBytes: config.maxBodyBytes,
     maxEventAgeSeconds: config.maxEventAgeSeconds,
   };

@@ -1,6 +1,6 @@
 import { type MessageAttributeValue, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type DistributionKind, isSafeId, MESSAGE_ATTRIBUTE, messageAttribute } from '../shared/webhookContract.ts';
-import { QueueUnavailableError } from './errors.ts';
+import { MessageTooLargeError, QueueUnavailableError } from './errors.ts';
 
 /** A verified, validated send-out on its way to the distribute function. */
 export interface AcceptedWebhook {
@@ -13,12 +13,17 @@ export interface AcceptedWebhook {
 }
 
 export interface WebhookQueue {
-  /** Resolves once SQS has stored the message; rejects with QueueUnavailableError otherwise. */
+  /**
+   * Resolves once SQS has stored the message; rejects with MessageTooLargeError when the queue could
+   * never store it, QueueUnavailableError when it cannot now.
+   */
   enqueue(webhook: AcceptedWebhook): Promise<void>;
 }
 
 export interface SqsWebhookQueueOptions {
   readonly queueUrl: string;
+  /** The queue's largest message, body and attributes as SQS counts them. */
+  readonly maxMessageBytes: number;
   /** Upper bound on the whole send, retries included. */
   readonly timeoutMs: number;
   readonly client?: SQSClient;
@@ -49,6 +54,15 @@ export function escapeCharactersSqsRefuses(json: string): string {
   return json.replace(CHARACTERS_SQS_REFUSES, (character) => `\\u${character.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
+/** A message's size as SQS counts it against its limit: the body, and each attribute's name, type and value, in UTF-8. */
+export function sqsMessageBytes(body: string, attributes: Readonly<Record<string, MessageAttributeValue>>): number {
+  let bytes = Buffer.byteLength(body, 'utf8');
+  for (const [name, value] of Object.entries(attributes)) {
+    bytes += Buffer.byteLength(name) + Buffer.byteLength(value.DataType ?? '') + Buffer.byteLength(value.StringValue ?? '');
+  }
+  return bytes;
+}
+
 export function sqsWebhookQueue(options: SqsWebhookQueueOptions): WebhookQueue {
   const client = options.client ?? createBoundedSqsClient();
   return {
@@ -62,13 +76,13 @@ export function sqsWebhookQueue(options: SqsWebhookQueueOptions): WebhookQueue {
       if (webhook.distributionId && isSafeId(webhook.distributionId)) {
         attributes[MESSAGE_ATTRIBUTE.distributionId] = messageAttribute(webhook.distributionId);
       }
+      const body = escapeCharactersSqsRefuses(webhook.body);
+      if (sqsMessageBytes(body, attributes) > options.maxMessageBytes) {
+        throw new MessageTooLargeError('The webhook is larger than the queue stores');
+      }
       try {
         await client.send(
-          new SendMessageCommand({
-            QueueUrl: options.queueUrl,
-            MessageBody: escapeCharactersSqsRefuses(webhook.body),
-            MessageAttributes: attributes,
-          }),
+          new SendMessageCommand({ QueueUrl: options.queueUrl, MessageBody: body, MessageAttributes: attributes }),
           // The SDK's own retries stay inside this bound, so Voucherify always gets an answer in time.
           { abortSignal: AbortSignal.timeout(options.timeoutMs) },
         );

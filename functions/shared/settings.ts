@@ -126,6 +126,10 @@ export const SQS_MAX_MESSAGE_BYTES = 1024 * 1024;
 /** Room kept on the queue for the message attributes the ingest and the worker add to a body. */
 export const MESSAGE_ATTRIBUTES_ALLOWANCE_BYTES = 16 * 1024;
 
+/** The queue's message size: the largest body the ingest accepts plus room for its attributes. */
+export const queueMaxMessageBytes = (maxBodyBytes: number): number =>
+  Math.min(SQS_MAX_MESSAGE_BYTES, maxBodyBytes + MESSAGE_ATTRIBUTES_ALLOWANCE_BYTES);
+
 export const INGEST_SETTINGS = {
   queueUrl: textSetting({ variable: 'QUEUE_URL' }),
   /** Comma-separated signing secrets given directly (local runs); wins over the ARN. */

@@ -47,13 +47,16 @@ const jsonObject = <const TEntries extends v.ObjectEntries>(entries: TEntries) =
 const requiredString = v.string('must be a string');
 
 /**
- * What an id may contain. Ids travel as SQS message attributes and as the idempotency key, and SQS
- * refuses control characters, unpaired surrogates and U+FFFE/U+FFFF; Voucherify's own ids are short
- * ASCII (`whs_…`, `evcus_…`).
+ * What an envelope or event id may be: 1–256 visible ASCII characters. Ids travel as SQS message
+ * attributes, as the idempotency key and as the http channel's `idempotency-key` header, and an
+ * HTTP header carries only visible ASCII; Voucherify's own ids are short ASCII (`whs_…`, `evcus_…`).
  */
 export const MAX_ID_LENGTH = 256;
-const SAFE_ID_PATTERN = /^[^\p{Cc}\p{Cs}\uFFFE\uFFFF]+$/u;
-export const isSafeId = (value: string): boolean => value.length <= MAX_ID_LENGTH && SAFE_ID_PATTERN.test(value);
+const TRANSPORT_ID_PATTERN = /^[\x21-\x7E]+$/;
+
+/** Ids that are only labels (the distribution's): SQS refuses control characters, unpaired surrogates and U+FFFE/U+FFFF. */
+const SQS_SAFE_TEXT = /^[^\p{Cc}\p{Cs}\uFFFE\uFFFF]+$/u;
+export const isSafeId = (value: string): boolean => value.length <= MAX_ID_LENGTH && SQS_SAFE_TEXT.test(value);
 
 const requiredId = v.pipe(v.string('must be a string'), v.minLength(1, 'must not be empty'));
 
@@ -61,7 +64,7 @@ const requiredId = v.pipe(v.string('must be a string'), v.minLength(1, 'must not
 const transportId = v.pipe(
   requiredId,
   v.maxLength(MAX_ID_LENGTH, `must be at most ${MAX_ID_LENGTH} characters`),
-  v.regex(SAFE_ID_PATTERN, 'must not contain control characters, unpaired surrogates or U+FFFE/U+FFFF'),
+  v.regex(TRANSPORT_ID_PATTERN, 'must be visible ASCII characters only'),
 );
 
 /** Optional, nullable, and treated as absent when it has an unexpected type. */

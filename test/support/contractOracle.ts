@@ -5,8 +5,8 @@
  *
  * Required: envelope `id`, `project_id`, `created_at`, `type` strings; `data`, `source`, `event`
  * JSON objects; `event.id` and `event.type` strings. The envelope and event ids travel as SQS
- * message attributes and idempotency keys, so they must be 1–256 characters with no control
- * character, unpaired surrogate, U+FFFE or U+FFFF (webhookContract.ts). For
+ * message attributes, idempotency keys and an HTTP header, so they must be 1–256 visible ASCII
+ * characters (webhookContract.ts). For
  * `customer.segment.entered` also `data.customer` and `data.segment` objects with non-empty string
  * `id`s. Everything else is optional, nullable, and ignored when of an unexpected type.
  */
@@ -34,8 +34,7 @@ const isObject = (value: unknown): value is JsonObject => typeof value === 'obje
 const field = (object: JsonObject, key: string): unknown => (Object.hasOwn(object, key) ? object[key] : undefined);
 const isString = (value: unknown): value is string => typeof value === 'string';
 const isNonEmptyString = (value: unknown): value is string => isString(value) && value.length > 0;
-const TRANSPORT_UNSAFE = /[\p{Cc}\p{Cs}\uFFFE\uFFFF]/u;
-const isTransportId = (value: unknown): value is string => isNonEmptyString(value) && value.length <= 256 && !TRANSPORT_UNSAFE.test(value);
+const isTransportId = (value: unknown): value is string => isNonEmptyString(value) && value.length <= 256 && /^[\x21-\x7E]+$/.test(value);
 
 /** Paths of the required fields that are missing or of the wrong type, in the object at `prefix`. */
 function failingFields(object: JsonObject, prefix: string, checks: Record<string, (value: unknown) => boolean>): string[] {

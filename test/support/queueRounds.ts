@@ -31,7 +31,7 @@ export interface QueueRef {
 /** Enqueues a valid send-out exactly as the ingest does: the ingest's own queue code and attributes. */
 export async function enqueueSendOut(queue: QueueRef, body: string): Promise<void> {
   const webhook = parsedSendOut(body);
-  await sqsWebhookQueue({ queueUrl: queue.url, timeoutMs: 5000, client: queue.client }).enqueue({
+  await sqsWebhookQueue({ queueUrl: queue.url, timeoutMs: 5000, maxMessageBytes: 1024 * 1024, client: queue.client }).enqueue({
     body,
     envelopeId: webhook.id,
     eventId: webhook.event.id,

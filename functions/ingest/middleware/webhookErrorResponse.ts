@@ -4,6 +4,7 @@ import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ConfigurationError } from '../../shared/settings.ts';
 import {
+  MessageTooLargeError,
   QueueUnavailableError,
   type RejectionReason,
   SecretNotConfiguredError,
@@ -35,11 +36,13 @@ export function classifyFailure(error: unknown): FailureReason {
 }
 
 /**
- * What a request is refused as: ours (WebhookRejectedError), or the error Middy's JSON body parser
- * throws for a body it cannot parse (422, which our contract answers 400).
+ * What a request is refused as: ours (WebhookRejectedError), a body the queue could never store, or
+ * the error Middy's JSON body parser throws for a body it cannot parse (422, which our contract
+ * answers 400).
  */
 function rejectionOf(error: unknown): WebhookRejectedError | undefined {
   if (error instanceof WebhookRejectedError) return error;
+  if (error instanceof MessageTooLargeError) return new WebhookRejectedError('payload_too_large', undefined, { cause: error });
   const status = (error as { statusCode?: unknown } | undefined)?.statusCode;
   if (status === 422) return new WebhookRejectedError('malformed_json', undefined, { cause: error });
   if (status === 415) return new WebhookRejectedError('unsupported_media_type', undefined, { cause: error });
