@@ -23,14 +23,18 @@ import {
   type Setting,
   SHARED_SETTINGS,
   settingText,
+  UNSUBSCRIBE_PATH,
   WEBHOOK_ROUTE,
 } from '../functions/shared/settings.ts';
+import { UNSUBSCRIBE_TABLE } from '../functions/shared/unsubscribeTable.ts';
 import { ALARM_PERIOD, AlarmNotifications } from './AlarmNotifications.ts';
 import { BundledFunction } from './BundledFunction.ts';
 import { DeadLetteredQueue } from './DeadLetteredQueue.ts';
 import { FUNCTION_LOGICAL_IDS } from './functionNames.ts';
 import { type WebhookStackConfig, workerTimings } from './webhookStackConfig.ts';
 
+/** The unsubscribe page does one DynamoDB write: the smallest size is plenty. */
+const UNSUBSCRIBE_MEMORY_MB = 128;
 /** Voucherify waits 10 s for an answer, then retries; the ingest has the same budget. */
 const INGEST_TIMEOUT = Duration.seconds(10);
 /** A send-out that keeps failing transiently is tried this often, a visibility timeout apart, then dead-lettered. */
@@ -209,6 +213,25 @@ export class VoucherifyWebhookStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
+    // Customers who unsubscribed: a legal record, kept until removed by hand, never lost with the stack.
+    const unsubscribeTable = new Table(this, 'UnsubscribeTable', {
+      partitionKey: { name: UNSUBSCRIBE_TABLE.partitionKey, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const unsubscribeSecret = new Secret(this, 'UnsubscribeSecret', {
+      description:
+        'Key of the HMAC in every unsubscribe link. Comma-separated during a rotation: the first one signs new links, every one is accepted.',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    Validations.of(unsubscribeSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The key signs the unsubscribe links of mails already sent to Voucherify customers: an automatic rotation would make every earlier link invalid. It is rotated by hand, with the old key kept after the new one until those mails are old.',
+    });
+
     // ---------------------------------------------------------------------------------------
     // Functions
 
@@ -235,6 +258,20 @@ export class VoucherifyWebhookStack extends Stack {
       timeout: Duration.seconds(timings.workerTimeoutSeconds),
       logRetention,
       serviceName: SERVICE_NAMES.distribute,
+      metricsNamespace,
+      logLevel: config.logLevel,
+      runtimeSourceMaps: config.runtimeSourceMaps,
+    });
+
+    const unsubscribe = new BundledFunction(this, 'Unsubscribe', {
+      entry: `${PROJECT_ROOT}/functions/unsubscribe/handler.ts`,
+      projectRoot: PROJECT_ROOT,
+      logicalId: FUNCTION_LOGICAL_IDS.unsubscribe,
+      description: 'Shows the unsubscribe page every message links to and records one-click unsubscribes',
+      memorySize: UNSUBSCRIBE_MEMORY_MB,
+      timeout: INGEST_TIMEOUT,
+      logRetention,
+      serviceName: SERVICE_NAMES.unsubscribe,
       metricsNamespace,
       logLevel: config.logLevel,
       runtimeSourceMaps: config.runtimeSourceMaps,
@@ -287,7 +324,17 @@ export class VoucherifyWebhookStack extends Stack {
       [settings.currency, config.currency],
       [settings.locale, config.locale],
       [settings.timeZone, config.timeZone],
+      [settings.companyName, config.sender.companyName],
+      [settings.postalAddress, config.sender.postalAddress],
+      [settings.accentColor, config.sender.accentColor],
     ];
+    for (const [setting, value] of [
+      [settings.senderName, config.sender.name],
+      [settings.replyTo, config.sender.replyTo],
+      [settings.logoUrl, config.sender.logoUrl],
+    ] as const) {
+      if (value !== undefined) workerEnvironment.push([setting, value]);
+    }
     worker.function.addEventSource(
       new SqsEventSource(queue, {
         batchSize: config.batchSize,
@@ -308,8 +355,8 @@ export class VoucherifyWebhookStack extends Stack {
 
     let forwardSigningSecret: Secret | undefined;
     if (config.delivery.channel === 'ses') {
-      const { fromAddress, fromName, identity, configurationSet, sandboxRecipients } = config.delivery;
-      workerEnvironment.push([settings.sesFromAddress, fromName ? `"${fromName}" <${fromAddress}>` : fromAddress]);
+      const { fromAddress, identity, configurationSet, sandboxRecipients } = config.delivery;
+      workerEnvironment.push([settings.senderAddress, fromAddress]);
       if (configurationSet) workerEnvironment.push([settings.sesConfigurationSet, configurationSet]);
       worker.function.addToRolePolicy(
         new PolicyStatement({
@@ -358,6 +405,14 @@ export class VoucherifyWebhookStack extends Stack {
       createDefaultStage: false,
     });
     const webhookRoute = addFunctionRoute(api, HttpMethod.POST, WEBHOOK_ROUTE.path, ingest.function, 'IngestIntegration');
+    for (const method of [HttpMethod.GET, HttpMethod.POST]) {
+      const route = addFunctionRoute(api, method, UNSUBSCRIBE_PATH, unsubscribe.function, `Unsubscribe${method}Integration`);
+      Validations.of(route).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          "The unsubscribe page is opened from a Voucherify customer's mail, and mail clients post RFC 8058 one-click unsubscribes, neither with credentials. Each request is authenticated by the HMAC token in its link, made with a key only this stack holds, so it can only unsubscribe the customer the link was made for.",
+      });
+    }
     Validations.of(webhookRoute).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:
@@ -371,6 +426,30 @@ export class VoucherifyWebhookStack extends Stack {
       throttle: { rateLimit: config.throttlingRateLimit, burstLimit: config.throttlingBurstLimit },
       accessLogSettings: { destination: new LogGroupLogDestination(accessLogs), format: ACCESS_LOG_FORMAT },
     });
+
+    // ---------------------------------------------------------------------------------------
+    // Unsubscribing: every message links to the page; the worker skips who used it.
+
+    const unsubscribeShared: SettingValues = [
+      [SHARED_SETTINGS.unsubscribeSecretArn, unsubscribeSecret.secretArn],
+      // Declared empty for `sam local invoke --env-vars`, as the ingest's VOUCHERIFY_WEBHOOK_SECRET.
+      [SHARED_SETTINGS.unsubscribeSecret, ''],
+      [SHARED_SETTINGS.unsubscribeTableName, unsubscribeTable.tableName],
+      [SHARED_SETTINGS.secretCacheTtlSeconds, config.secretCacheTtlSeconds],
+    ];
+    setEnvironment(worker, [...unsubscribeShared, [settings.unsubscribeUrl, `${stage.url}${UNSUBSCRIBE_PATH.slice(1)}`]]);
+    setEnvironment(unsubscribe, [
+      ...unsubscribeShared,
+      [settings.companyName, config.sender.companyName],
+      [settings.accentColor, config.sender.accentColor],
+    ]);
+    for (const user of [worker, unsubscribe]) {
+      user.function.addToRolePolicy(
+        new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [unsubscribeSecret.secretArn] }),
+      );
+    }
+    worker.function.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [unsubscribeTable.tableArn] }));
+    unsubscribe.function.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [unsubscribeTable.tableArn] }));
 
     // ---------------------------------------------------------------------------------------
     // Alarms (the queue's two are declared by DeadLetteredQueue)

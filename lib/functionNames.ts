@@ -3,4 +3,8 @@
  * events/env.json rely on them. Kept apart from the stack so tools (the events generator, the local
  * invoker) can import it without loading aws-cdk-lib.
  */
-export const FUNCTION_LOGICAL_IDS = { ingest: 'IngestFunction', distribute: 'DistributeFunction' } as const;
+export const FUNCTION_LOGICAL_IDS = {
+  ingest: 'IngestFunction',
+  distribute: 'DistributeFunction',
+  unsubscribe: 'UnsubscribeFunction',
+} as const;

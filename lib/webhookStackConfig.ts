@@ -66,15 +66,6 @@ export const STACK_SETTINGS = {
   // The queues hold customers' personal data for days: 'kms' encrypts them with a key of this
   // stack's, which only the two functions may use (README, "Encryption").
   queueEncryption: choiceSetting({ contextKey: 'queueEncryption', defaultValue: 'sqs-managed', choices: ['sqs-managed', 'kms'] }),
-  sesFromName: textSetting({
-    contextKey: 'sesFromName',
-    // Quoted in the From header, so only printable ASCII without quotes, backslashes or brackets:
-    // anything else needs RFC 2047 encoding, which SES expects the sender to do.
-    check: (text) =>
-      /^[\x20-\x7E]{1,64}$/.test(text) && !/["\\<>]/.test(text)
-        ? undefined
-        : `must be at most 64 printable ASCII characters without " \\ < >, got "${text}"`,
-  }),
   sesIdentity: textSetting({ contextKey: 'sesIdentity' }),
   sesSandboxRecipients: textSetting({ contextKey: 'sesSandboxRecipients' }),
 } as const;
@@ -88,8 +79,6 @@ export interface SesDelivery {
   readonly channel: 'ses';
   /** The bare address messages are sent from, e.g. `offers@shop.example`. */
   readonly fromAddress: string;
-  /** Display name shown with the address, e.g. `Shop Example`. */
-  readonly fromName: string | undefined;
   /** The verified SES identity the address belongs to: the address itself or its domain. */
   readonly identity: string;
   readonly configurationSet: string | undefined;
@@ -108,8 +97,23 @@ export interface HttpDelivery {
 
 export type DeliveryConfig = SesDelivery | HttpDelivery;
 
+/**
+ * Who the mails are from, for every channel (the http channel hands it to the ESP). The company
+ * name and postal address have local defaults, but a deployment must state its own: every
+ * marketing mail carries them, and a placeholder would be false.
+ */
+export interface SenderConfig {
+  readonly name: string | undefined;
+  readonly replyTo: string | undefined;
+  readonly companyName: string;
+  readonly postalAddress: string;
+  readonly logoUrl: string | undefined;
+  readonly accentColor: string;
+}
+
 export interface WebhookStackConfig {
   readonly delivery: DeliveryConfig;
+  readonly sender: SenderConfig;
   /** SNS e-mail subscription for the alarm topic; none when unset. */
   readonly alarmEmail: string | undefined;
   /** Steady-state requests per second the API stage lets through; more are answered 429. */
@@ -253,11 +257,11 @@ function readHttpDelivery(parser: ContextParser): HttpDelivery {
 }
 
 function readSesDelivery(parser: ContextParser): SesDelivery {
-  const givenAddress = parser.text('sesFromAddress');
+  const givenAddress = parser.text('senderAddress');
   if (givenAddress === undefined) {
-    parser.problem('sesFromAddress', 'is required when deliveryChannel is ses: the verified address messages are sent from');
+    parser.problem('senderAddress', 'is required when deliveryChannel is ses: the verified address messages are sent from');
   } else if (!isEmailAddress(givenAddress)) {
-    parser.problem('sesFromAddress', emailProblem(givenAddress) ?? '');
+    parser.problem('senderAddress', emailProblem(givenAddress) ?? '');
   }
   const fromAddress = givenAddress !== undefined && isEmailAddress(givenAddress) ? givenAddress : '';
   const domain = fromAddress.slice(fromAddress.lastIndexOf('@') + 1).toLowerCase();
@@ -274,7 +278,6 @@ function readSesDelivery(parser: ContextParser): SesDelivery {
       );
     }
   }
-  const fromName = parser.setting(STACK_SETTINGS.sesFromName, 'optional');
   const configurationSet = parser.setting(DISTRIBUTE_SETTINGS.sesConfigurationSet, 'optional');
   const sandboxRecipients = (parser.setting(STACK_SETTINGS.sesSandboxRecipients, 'optional') ?? '')
     .split(',')
@@ -283,12 +286,31 @@ function readSesDelivery(parser: ContextParser): SesDelivery {
   for (const address of sandboxRecipients) {
     if (!isEmailAddress(address)) parser.problem('sesSandboxRecipients', `must be comma-separated e-mail addresses, got "${address}"`);
   }
-  return { channel: 'ses', fromAddress, fromName, identity, configurationSet, sandboxRecipients };
+  return { channel: 'ses', fromAddress, identity, configurationSet, sandboxRecipients };
+}
+
+function readSender(parser: ContextParser): SenderConfig {
+  const settings = DISTRIBUTE_SETTINGS;
+  for (const [key, why] of [
+    ['companyName', 'the company every mail is from, named in its footer'],
+    ['postalAddress', "the sender's postal address, which every marketing mail must carry (CAN-SPAM)"],
+  ] as const) {
+    if (parser.text(key) === undefined) parser.problem(key, `is required: ${why}`);
+  }
+  return {
+    name: parser.setting(settings.senderName, 'optional'),
+    replyTo: parser.setting(settings.replyTo, 'optional'),
+    companyName: parser.setting(settings.companyName),
+    postalAddress: parser.setting(settings.postalAddress),
+    logoUrl: parser.setting(settings.logoUrl, 'optional'),
+    accentColor: parser.setting(settings.accentColor),
+  };
 }
 
 function readStackConfig(parser: ContextParser): WebhookStackConfig {
   const stack = STACK_SETTINGS;
   const delivery = readDelivery(parser);
+  const sender = readSender(parser);
   const alarmEmail = parser.setting(stack.alarmEmail, 'optional');
   const throttlingRateLimit = parser.setting(stack.throttlingRateLimit);
   const throttlingBurstLimit = parser.setting(stack.throttlingBurstLimit);
@@ -333,6 +355,7 @@ function readStackConfig(parser: ContextParser): WebhookStackConfig {
 
   return {
     delivery,
+    sender,
     alarmEmail,
     throttlingRateLimit,
     throttlingBurstLimit,

@@ -1,8 +1,9 @@
 /**
- * A local stand-in for the HTTP API: a node:http server on loopback that turns
- * `POST /webhooks/voucherify` into a real payload-2.0 event for the ingest handler and its result
- * into the HTTP response, as API Gateway's Lambda proxy integration does. Other paths are 404 and
- * other methods on the route 405, with JSON bodies like the rest of the product.
+ * A local stand-in for the HTTP API: a node:http server on loopback that turns a request on one of
+ * its routes (`POST /webhooks/voucherify` to the ingest, `GET`/`POST /unsubscribe` to the
+ * unsubscribe function) into a real payload-2.0 event for the route's handler and its result into
+ * the HTTP response, as API Gateway's Lambda proxy integration does. Other paths are 404 and other
+ * methods on a route 405, with JSON bodies like the rest of the product.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +19,9 @@ const INTEGRATION_TIMEOUT_MS = 10_000;
 export type HttpApiHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
 export interface LocalApiGateway {
+  /** `http://127.0.0.1:<port>`: the stage's base URL. */
+  readonly origin: string;
+  /** The webhook route's URL, to paste where Voucherify's would go. */
   readonly url: string;
   readonly port: number;
   /** Stops accepting connections and waits for requests in flight to be answered. */
@@ -63,9 +67,15 @@ function writeIntegrationResult(response: ServerResponse, result: APIGatewayProx
   response.end(body);
 }
 
+export interface LocalRoute {
+  readonly methods: readonly string[];
+  readonly path: string;
+  readonly handler: HttpApiHandler;
+}
+
 export async function startLocalApiGateway(options: {
   port: number;
-  handler: HttpApiHandler;
+  routes: readonly LocalRoute[];
   /** API Gateway's own limit unless given (tests use a small one). */
   maxPayloadBytes?: number;
   /** Called with each request's outcome, for the runner's own log. */
@@ -79,8 +89,10 @@ export async function startLocalApiGateway(options: {
       options.onRequest?.({ method, path: url.pathname, status: response.statusCode, durationMs: performance.now() - started });
     response.on('finish', finish);
 
-    if (url.pathname !== WEBHOOK_ROUTE.path) return sendJson(response, 404, { error: 'not_found' });
-    if (method !== WEBHOOK_ROUTE.method) return sendJson(response, 405, { error: 'method_not_allowed' }, { allow: 'POST' });
+    const route = options.routes.find((candidate) => candidate.path === url.pathname);
+    if (!route) return sendJson(response, 404, { error: 'not_found' });
+    if (!route.methods.includes(method))
+      return sendJson(response, 405, { error: 'method_not_allowed' }, { allow: route.methods.join(', ') });
 
     const body = await readBody(request, options.maxPayloadBytes ?? GATEWAY_MAX_PAYLOAD_BYTES);
     // As API Gateway does, and the rest of the body is never read: the connection is closed after the answer.
@@ -94,7 +106,7 @@ export async function startLocalApiGateway(options: {
       sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
     });
     try {
-      const result = await options.handler(event, lambdaContext('ingest', INTEGRATION_TIMEOUT_MS));
+      const result = await route.handler(event, lambdaContext(route.path, INTEGRATION_TIMEOUT_MS));
       writeIntegrationResult(response, result);
     } catch {
       // What API Gateway answers when the integration itself fails.
@@ -109,10 +121,12 @@ export async function startLocalApiGateway(options: {
   });
   const { port } = server.address() as AddressInfo;
   return {
+    origin: `http://127.0.0.1:${port}`,
     url: `http://127.0.0.1:${port}${WEBHOOK_ROUTE.path}`,
     port,
     stop: () =>
       new Promise<void>((resolve) => {
+        if (!server.listening) return resolve();
         server.close(() => resolve());
         server.closeIdleConnections();
       }),

@@ -49,7 +49,7 @@ export function httpApiEvent(request: HttpRequestShape): APIGatewayProxyEventV2 
   const body = bytes === undefined || bytes.length === 0 ? undefined : asText ? bytes.toString('utf8') : bytes.toString('base64');
   return {
     version: '2.0',
-    routeKey: `${WEBHOOK_ROUTE.method} ${WEBHOOK_ROUTE.path}`,
+    routeKey: `${method} ${path}`,
     rawPath: path,
     rawQueryString: request.rawQueryString ?? '',
     headers,
@@ -66,7 +66,7 @@ export function httpApiEvent(request: HttpRequestShape): APIGatewayProxyEventV2 
         userAgent: headers['user-agent'] ?? '',
       },
       requestId: randomUUID(),
-      routeKey: `${WEBHOOK_ROUTE.method} ${WEBHOOK_ROUTE.path}`,
+      routeKey: `${method} ${path}`,
       stage: '$default',
       time: apiGatewayRequestTime(now),
       timeEpoch: now.getTime(),

@@ -15,6 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { IDEMPOTENCY_TABLE } from '../functions/distribute/idempotencyTable.ts';
+import { UNSUBSCRIBE_TABLE } from '../functions/shared/unsubscribeTable.ts';
 import { localAwsClientConfig } from './localAws.ts';
 
 export interface LocalDynamo {
@@ -24,6 +25,8 @@ export interface LocalDynamo {
   client(): DynamoDBClient;
   /** Creates the idempotency table (from its shared definition) and waits until it is ACTIVE. */
   createIdempotencyTable(tableName: string): Promise<void>;
+  /** Creates the unsubscribe table (from its shared definition) and waits until it is ACTIVE. */
+  createUnsubscribeTable(tableName: string): Promise<void>;
   /**
    * Stops the server as a crash or an outage would: new connections are refused and open ones are
    * cut. Only a server started with a `path` may be interrupted: in memory, its data would be lost,
@@ -61,14 +64,8 @@ export async function startLocalDynamo(options: { port?: number; path?: string }
     endpoint,
     port,
     client,
-    async createIdempotencyTable(tableName) {
-      const admin = client();
-      try {
-        await createIdempotencyTable(admin, tableName);
-      } finally {
-        admin.destroy();
-      }
-    },
+    createIdempotencyTable: (tableName) => withClient(client, (admin) => createTable(admin, tableName, IDEMPOTENCY_TABLE.partitionKey)),
+    createUnsubscribeTable: (tableName) => withClient(client, (admin) => createTable(admin, tableName, UNSUBSCRIBE_TABLE.partitionKey)),
     async interrupt() {
       if (!options.path) throw new Error('Only a local DynamoDB started with a path keeps its data through an interruption');
       if (server.listening) await close();
@@ -82,16 +79,25 @@ export async function startLocalDynamo(options: { port?: number; path?: string }
   };
 }
 
+async function withClient(client: () => DynamoDBClient, use: (client: DynamoDBClient) => Promise<void>): Promise<void> {
+  const admin = client();
+  try {
+    await use(admin);
+  } finally {
+    admin.destroy();
+  }
+}
+
 /**
- * The idempotency table as the stack defines it: a string partition key and nothing else (TTL on
- * IDEMPOTENCY_TABLE.timeToLiveAttribute is enabled by the stack; dynalite does not implement it).
+ * A table as the stack defines its two: a string partition key and nothing else (the idempotency
+ * table's TTL is enabled by the stack; dynalite does not implement TTL).
  */
-export async function createIdempotencyTable(client: DynamoDBClient, tableName: string): Promise<void> {
+export async function createTable(client: DynamoDBClient, tableName: string, partitionKey: string): Promise<void> {
   await client.send(
     new CreateTableCommand({
       TableName: tableName,
-      AttributeDefinitions: [{ AttributeName: IDEMPOTENCY_TABLE.partitionKey, AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: IDEMPOTENCY_TABLE.partitionKey, KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: partitionKey, AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: partitionKey, KeyType: 'HASH' }],
       BillingMode: 'PAY_PER_REQUEST',
     }),
   );

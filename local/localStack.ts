@@ -10,6 +10,8 @@
  */
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { createIngestHandler } from '../functions/ingest/ingestHandler.ts';
+import { UNSUBSCRIBE_PATH, WEBHOOK_ROUTE } from '../functions/shared/settings.ts';
+import { createUnsubscribeHandler } from '../functions/unsubscribe/unsubscribeHandler.ts';
 import { type LocalApiGateway, startLocalApiGateway } from './apiGatewayServer.ts';
 import { localAwsEnvironment } from './localAws.ts';
 import { type LocalDynamo, startLocalDynamo } from './localDynamo.ts';
@@ -21,6 +23,9 @@ import type { BatchSummary, QueuePoller } from './queuePoller.ts';
 export const LOCAL_QUEUE_NAME = 'voucherify-webhooks';
 export const LOCAL_DLQ_NAME = 'voucherify-webhooks-dlq';
 export const LOCAL_TABLE_NAME = 'voucherify-webhook-idempotency';
+export const LOCAL_UNSUBSCRIBE_TABLE_NAME = 'voucherify-webhook-unsubscribes';
+/** Public by design, like the development signing secret: it only ever guards a server bound to 127.0.0.1. */
+export const LOCAL_UNSUBSCRIBE_SECRET = 'local_unsubscribe_secret';
 /** As in the stack: a record is retried this many times before it moves to the DLQ. */
 export const LOCAL_MAX_RECEIVE_COUNT = 5;
 /** The idempotency lock outlasts the worker's timeout by this much (the deployed stack: 30 s on a 60 s timeout). */
@@ -30,6 +35,8 @@ export interface LocalStackOptions {
   /** 0 picks a free port. */
   readonly port: number;
   readonly secret: string;
+  /** Key of the unsubscribe links; a development default unless given. */
+  readonly unsubscribeSecret?: string;
   readonly channel: 'outbox' | 'ses' | 'http';
   /** Required for the outbox channel. */
   readonly outboxFile?: string;
@@ -58,7 +65,7 @@ export interface LocalStackOptions {
   readonly inProcessWorker?: boolean;
   /** Keeps DynamoDB's data on disk in this directory, so `dynamo.interrupt()` and `resume()` lose nothing. */
   readonly dynamoDataDirectory?: string;
-  readonly sesFromAddress?: string;
+  readonly senderAddress?: string;
   /**
    * Extra variables for both functions (e.g. CURRENCY, DELIVERY_TIMEOUT_MS). Powertools reads its
    * own variables (POWERTOOLS_LOG_LEVEL, …) from the process environment, not from here.
@@ -128,6 +135,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const dynamo = await startLocalDynamo(options.dynamoDataDirectory ? { path: options.dynamoDataDirectory } : {});
     started.push(dynamo);
     await dynamo.createIdempotencyTable(LOCAL_TABLE_NAME);
+    await dynamo.createUnsubscribeTable(LOCAL_UNSUBSCRIBE_TABLE_NAME);
     const ses = options.channel === 'ses' && !options.sesEndpoint ? await startLocalSes() : undefined;
     if (ses) started.push(ses);
 
@@ -148,6 +156,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       VOUCHERIFY_WEBHOOK_SECRET: options.secret,
       VOUCHERIFY_WEBHOOK_SECRET_ARN: undefined,
     });
+    // What the unsubscribe function and the worker share: the key of the links and the table.
+    const unsubscribeEnvironment = {
+      UNSUBSCRIBE_SECRET: options.unsubscribeSecret ?? LOCAL_UNSUBSCRIBE_SECRET,
+      UNSUBSCRIBE_TABLE_NAME: LOCAL_UNSUBSCRIBE_TABLE_NAME,
+    };
+    const unsubscribe = createUnsubscribeHandler({ ...process.env, ...options.extraEnvironment, ...unsubscribeEnvironment });
+    const gateway: LocalApiGateway = await startLocalApiGateway({
+      port: options.port,
+      routes: [
+        { methods: [WEBHOOK_ROUTE.method], path: WEBHOOK_ROUTE.path, handler: ingest },
+        { methods: ['GET', 'POST'], path: UNSUBSCRIBE_PATH, handler: unsubscribe },
+      ],
+      ...(options.onRequest ? { onRequest: options.onRequest } : {}),
+    });
+    started.push(gateway);
     const workerSettings: LocalWorkerSettings = {
       queueUrl,
       queueName: LOCAL_QUEUE_NAME,
@@ -155,6 +178,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         ...awsEnvironment,
         ...options.extraEnvironment,
         ...channelEnvironment,
+        ...unsubscribeEnvironment,
+        UNSUBSCRIBE_URL: `${gateway.origin}${UNSUBSCRIBE_PATH}`,
         DEAD_LETTER_QUEUE_URL: deadLetterQueueUrl,
         IDEMPOTENCY_TABLE_NAME: LOCAL_TABLE_NAME,
         IDEMPOTENCY_LOCK_SECONDS: String(lockSeconds),
@@ -173,11 +198,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           });
     if (poller) started.push(poller);
     const pollerClient = sqs.client();
-    const gateway: LocalApiGateway = await startLocalApiGateway({
-      port: options.port,
-      handler: ingest,
-      ...(options.onRequest ? { onRequest: options.onRequest } : {}),
-    });
 
     const queueDepths = () => depths(pollerClient, queueUrl, deadLetterQueueUrl);
     const waitUntilDrained = async (timeoutMs: number) => {
@@ -224,12 +244,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
 /** The distribute function's channel variables, as the stack would set them. */
 function channelVariables(options: LocalStackOptions): Record<string, string> {
+  return { SENDER_ADDRESS: options.senderAddress ?? 'no-reply@example.com', ...deliveryVariables(options) };
+}
+
+function deliveryVariables(options: LocalStackOptions): Record<string, string> {
   switch (options.channel) {
     case 'outbox':
       if (!options.outboxFile) throw new Error('The outbox channel needs outboxFile');
       return { DELIVERY_CHANNEL: 'outbox', OUTBOX_FILE: options.outboxFile };
     case 'ses':
-      return { DELIVERY_CHANNEL: 'ses', SES_FROM_ADDRESS: options.sesFromAddress ?? 'Voucherify Segment Webhook <no-reply@example.com>' };
+      return { DELIVERY_CHANNEL: 'ses' };
     case 'http':
       if (!options.forward) throw new Error('The http channel needs forward: { url, signingSecret }');
       return { DELIVERY_CHANNEL: 'http', FORWARD_URL: options.forward.url, FORWARD_SIGNING_SECRET: options.forward.signingSecret };

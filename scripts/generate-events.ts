@@ -41,6 +41,8 @@ export const LOCAL_ENDPOINT = 'http://127.0.0.1:4566';
 export const LOCAL_QUEUE_NAME = 'voucherify-webhooks';
 export const LOCAL_DEAD_LETTER_QUEUE_NAME = 'voucherify-webhooks-dlq';
 export const LOCAL_IDEMPOTENCY_TABLE_NAME = 'voucherify-idempotency';
+export const LOCAL_UNSUBSCRIBE_TABLE_NAME = 'voucherify-unsubscribes';
+export const SAMPLE_UNSUBSCRIBE_SECRET = 'sample_unsubscribe_secret';
 export const localQueueUrl = (name: string, endpoint = LOCAL_ENDPOINT): string => `${endpoint}/${LOCAL_ACCOUNT_ID}/${name}`;
 
 /** One fixed instant for every event, so regenerating gives the same bytes. */
@@ -205,6 +207,13 @@ export async function generateEvents(): Promise<Map<string, string>> {
       [FUNCTION_LOGICAL_IDS.distribute]: {
         DEAD_LETTER_QUEUE_URL: localQueueUrl(LOCAL_DEAD_LETTER_QUEUE_NAME),
         IDEMPOTENCY_TABLE_NAME: LOCAL_IDEMPOTENCY_TABLE_NAME,
+        UNSUBSCRIBE_SECRET: SAMPLE_UNSUBSCRIBE_SECRET,
+        UNSUBSCRIBE_TABLE_NAME: LOCAL_UNSUBSCRIBE_TABLE_NAME,
+        UNSUBSCRIBE_URL: 'http://127.0.0.1:3000/unsubscribe',
+      },
+      [FUNCTION_LOGICAL_IDS.unsubscribe]: {
+        UNSUBSCRIBE_SECRET: SAMPLE_UNSUBSCRIBE_SECRET,
+        UNSUBSCRIBE_TABLE_NAME: LOCAL_UNSUBSCRIBE_TABLE_NAME,
       },
     }),
   );

@@ -17,19 +17,24 @@ import { type LocalSes, startLocalSes } from '../local/localSes.ts';
 import { closedPort, type ScriptedHttpServer, sesErrorReply, startScriptedHttpServer } from './support/scriptedHttpServer.ts';
 import { renderedSendOut } from './support/segmentEnteredWebhooks.ts';
 
-const FROM = 'Shop <hello@shop.example>';
+const FROM = 'hello@shop.example';
 const CLASSES = { permanent: PermanentDeliveryError, transient: TransientDeliveryError } as const;
 
 describe('the ses channel', () => {
   test('sends Simple content with subject, text and HTML in UTF-8, the configuration set and tags naming the send-out', () => {
     const message = renderedSendOut('unique_code', { id: 'whs_abc123' });
     expect(sesSendEmailInput({ ...message, to: 'alex@example.com' }, { fromAddress: FROM, configurationSet: 'transactional' })).toEqual({
-      FromEmailAddress: FROM,
+      FromEmailAddress: '"Example Shop" <hello@shop.example>',
       Destination: { ToAddresses: ['alex@example.com'] },
+      ReplyToAddresses: ['help@shop.example'],
       Content: {
         Simple: {
           Subject: { Data: message.subject, Charset: 'UTF-8' },
           Body: { Text: { Data: message.text, Charset: 'UTF-8' }, Html: { Data: message.html, Charset: 'UTF-8' } },
+          Headers: [
+            { Name: 'List-Unsubscribe', Value: `<${message.unsubscribeUrl}>` },
+            { Name: 'List-Unsubscribe-Post', Value: 'List-Unsubscribe=One-Click' },
+          ],
         },
       },
       EmailTags: [
@@ -107,7 +112,7 @@ describe('the ses channel', () => {
       expect(others).toHaveLength(0);
       expect(mail).toMatchObject({
         messageId: receipt.reference,
-        from: FROM,
+        from: '"Example Shop" <hello@shop.example>',
         destination: { to: ['zoe@example.com'] },
         subject: 'Zoë, 10% off your first order is waiting for you',
         body: { text: message.text, html: message.html },
@@ -168,7 +173,15 @@ describe('the http channel', () => {
       customer_source_id: 'crm-000418',
       segment_id: 'seg_Vd9KpR2mQx7LtN4bHs6WcZ0e',
       distribution_id: 'distr_8KqZt3WvLc0RbYn5HsPd2Ue6Xa',
+      from: '"Example Shop" <offers@shop.example>',
+      from_name: 'Example Shop',
+      reply_to: 'help@shop.example',
       to: 'alex.kowalski@example.com',
+      headers: {
+        'List-Unsubscribe': '<https://hooks.shop.example/unsubscribe?token=test>',
+        'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+      },
+      unsubscribe_url: 'https://hooks.shop.example/unsubscribe?token=test',
       subject: message.subject,
       text: message.text,
       html: message.html,
@@ -290,9 +303,20 @@ describe('the outbox channel', () => {
     const [line, ...others] = await readLines(file);
     expect(others).toHaveLength(0);
     expect(Object.keys(line ?? {}).sort()).toEqual(
-      ['event_id', 'kind', 'customer_id', 'segment_id', 'distribution_id', 'to', 'subject', 'text', 'html', ...extraKeys].sort(),
+      [
+        ...['event_id', 'kind', 'customer_id', 'segment_id', 'distribution_id', 'from', 'from_name', 'reply_to', 'to', 'headers'],
+        ...['unsubscribe_url', 'subject', 'text', 'html', ...extraKeys],
+      ].sort(),
     );
-    expect(line).toMatchObject({ kind, to: 'alex.kowalski@example.com', subject: message.subject, text: message.text, html: message.html });
+    expect(line).toMatchObject({
+      kind,
+      from: '"Example Shop" <offers@shop.example>',
+      to: 'alex.kowalski@example.com',
+      headers: { 'List-Unsubscribe': `<${message.unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+      subject: message.subject,
+      text: message.text,
+      html: message.html,
+    });
     if (kind === 'unique_code') expect(line?.voucher_code).toBe('WELCOME-7QX2K9');
     if (kind === 'promotion') expect(line?.promotion_tier_id).toBe('promo_Mn4Bv7Cx2Zl9Kj5Hg1Fd8Sa3');
   });

@@ -5,6 +5,9 @@ const REQUIRED = {
   DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/dlq',
   IDEMPOTENCY_TABLE_NAME: 'idempotency',
   OUTBOX_FILE: '/tmp/outbox.jsonl',
+  UNSUBSCRIBE_URL: 'https://hooks.shop.example/unsubscribe',
+  UNSUBSCRIBE_SECRET: 'unsubscribe-secret',
+  UNSUBSCRIBE_TABLE_NAME: 'unsubscribes',
 };
 
 const failureOf = (env: Record<string, string>) => {
@@ -26,14 +29,45 @@ describe('loadDistributeConfig', () => {
       idempotencyRetentionDays: 15,
       deliveryTimeoutMs: 5000,
       formatting: { currency: 'EUR', locale: 'en-GB', timeZone: 'UTC' },
+      unsubscribe: { url: REQUIRED.UNSUBSCRIBE_URL, secret: { value: 'unsubscribe-secret' }, tableName: 'unsubscribes' },
+      sender: {
+        address: undefined,
+        name: 'Example Shop',
+        companyName: 'Example Shop',
+        postalAddress: 'Example Street 1, 00-001 Example City, Poland',
+        logoUrl: undefined,
+        accentColor: '#1f5fbf',
+        replyTo: undefined,
+      },
     });
   });
 
+  test('reads the sender identity, signing with the sender name and falling back to the company name', () => {
+    const env = {
+      ...REQUIRED,
+      COMPANY_NAME: 'Łódź Coffee Roasters',
+      POSTAL_ADDRESS: 'ul. Piotrkowska 1, 90-001 Łódź, Poland',
+      LOGO_URL: 'https://cdn.shop.example/logo.png',
+      ACCENT_COLOR: '#aa3300',
+      REPLY_TO: 'hello@shop.example',
+    };
+    expect(loadDistributeConfig(env).sender).toEqual({
+      address: undefined,
+      name: 'Łódź Coffee Roasters',
+      companyName: 'Łódź Coffee Roasters',
+      postalAddress: 'ul. Piotrkowska 1, 90-001 Łódź, Poland',
+      logoUrl: 'https://cdn.shop.example/logo.png',
+      accentColor: '#aa3300',
+      replyTo: 'hello@shop.example',
+    });
+    expect(loadDistributeConfig({ ...env, SENDER_NAME: 'Ania from Łódź Coffee' }).sender.name).toBe('Ania from Łódź Coffee');
+  });
+
   test('reads the ses channel with an optional configuration set', () => {
-    const env = { ...REQUIRED, DELIVERY_CHANNEL: 'ses', SES_FROM_ADDRESS: 'Shop <hello@shop.example>', SES_CONFIGURATION_SET: 'tx' };
+    const env = { ...REQUIRED, DELIVERY_CHANNEL: 'ses', SENDER_ADDRESS: 'hello@shop.example', SES_CONFIGURATION_SET: 'tx' };
     expect(loadDistributeConfig(env).delivery).toEqual({
       channel: 'ses',
-      fromAddress: 'Shop <hello@shop.example>',
+      fromAddress: 'hello@shop.example',
       configurationSet: 'tx',
     });
   });
@@ -86,8 +120,18 @@ describe('loadDistributeConfig', () => {
     ['the idempotency table is missing', { IDEMPOTENCY_TABLE_NAME: ' ' }, 'IDEMPOTENCY_TABLE_NAME'],
     ['the channel is unknown', { DELIVERY_CHANNEL: 'sms' }, 'DELIVERY_CHANNEL'],
     ['the outbox has no file', { OUTBOX_FILE: '' }, 'OUTBOX_FILE'],
-    ['ses has no sender', { DELIVERY_CHANNEL: 'ses' }, 'SES_FROM_ADDRESS'],
-    ['ses has a sender that is not an address', { DELIVERY_CHANNEL: 'ses', SES_FROM_ADDRESS: 'Shop' }, 'SES_FROM_ADDRESS'],
+    ['ses has no sender', { DELIVERY_CHANNEL: 'ses' }, 'SENDER_ADDRESS'],
+    ['ses has a sender that is not an address', { DELIVERY_CHANNEL: 'ses', SENDER_ADDRESS: 'Shop' }, 'SENDER_ADDRESS'],
+    [
+      'ses has a sender with a display name (the name is SENDER_NAME)',
+      { DELIVERY_CHANNEL: 'ses', SENDER_ADDRESS: 'Shop <a@shop.example>' },
+      'SENDER_ADDRESS',
+    ],
+    ['there is no unsubscribe page', { UNSUBSCRIBE_URL: '' }, 'UNSUBSCRIBE_URL'],
+    ['the unsubscribe links could not be signed', { UNSUBSCRIBE_SECRET: '' }, 'UNSUBSCRIBE_SECRET'],
+    ['the sender name would break the From header', { SENDER_NAME: 'Shop <evil@example.com>' }, 'SENDER_NAME'],
+    ['the accent colour is not a colour', { ACCENT_COLOR: 'red; background:url(x)' }, 'ACCENT_COLOR'],
+    ['the logo is not served over https', { LOGO_URL: 'http://cdn.shop.example/logo.png' }, 'LOGO_URL'],
     ['http has no URL', { DELIVERY_CHANNEL: 'http', FORWARD_SIGNING_SECRET: 's' }, 'FORWARD_URL'],
     [
       'http has a URL that is not http(s)',

@@ -3,10 +3,10 @@ import { createFormatters } from '../functions/distribute/formatters.ts';
 import { renderMessage } from '../functions/distribute/renderMessage.ts';
 import type { Voucher } from '../functions/shared/webhookContract.ts';
 import { DELIVERABLE_FIXTURES, readFixture } from './support/fixtures.ts';
-import { defaultFormatters, parsedSendOut, sendOut } from './support/segmentEnteredWebhooks.ts';
+import { defaultFormatters, messageContext, paragraphsOf, parsedSendOut, sendOut } from './support/segmentEnteredWebhooks.ts';
 
 const format = defaultFormatters;
-const render = (webhook: Parameters<typeof renderMessage>[0]) => renderMessage(webhook, { format, overrides: {} });
+const render = (webhook: Parameters<typeof renderMessage>[0]) => renderMessage(webhook, { ...messageContext, overrides: {} });
 
 describe('renderMessage with every deliverable fixture', () => {
   test.each(Object.entries(DELIVERABLE_FIXTURES))('renders %s as a %s message to the customer', (name, kind) => {
@@ -18,7 +18,7 @@ describe('renderMessage with every deliverable fixture', () => {
       templateKey: 'default',
     });
     expect(message.text).toMatch(/^Hello Alex,\n/);
-    expect(message.html).toContain('<p>Hello Alex,</p>');
+    expect(paragraphsOf(message.html)).toContain('Hello Alex,');
     expect(message.subject).not.toMatch(/[\r\n]/);
     // The segment's name ("New Customers") is the marketer's label, not copy for the customer.
     for (const part of [message.subject, message.text, message.html]) expect(part).not.toContain('New Customers');
@@ -27,7 +27,9 @@ describe('renderMessage with every deliverable fixture', () => {
   test('the plain message greets and thanks the customer', () => {
     const message = render(parsedSendOut(readFixture('segment-entered-plain-message.json')));
     expect(message.subject).toBe('Alex, thank you for being with us');
-    expect(message.text).toBe('Hello Alex,\n\nThank you for being with us. We are glad to have you.\n\nSee you soon!\n');
+    expect(message.text).toBe(
+      'Hello Alex,\n\nThank you for being with us. We are glad to have you.\n\nSee you soon!\nExample Shop\n\n--\nExample Shop Ltd, Example Street 1, 00-001 Example City, Poland\nYou receive this e-mail as a customer of Example Shop Ltd.\nUnsubscribe: https://hooks.shop.example/unsubscribe?token=test\n',
+    );
   });
 
   test('the promotion names the tier, shows its banner and says when it ends', () => {
@@ -36,7 +38,7 @@ describe('renderMessage with every deliverable fixture', () => {
     expect(message.text).toContain('you can now enjoy 10% off your first order.');
     expect(message.text).toContain('\nWelcome! Take 10% off your first order\n');
     expect(message.text).toContain('The offer runs until 30 June 2026.');
-    expect(message.html).toContain('Welcome! Take 10% off your first order</p>');
+    expect(message.html).toContain('>Welcome! Take 10% off your first order</td>');
     expect(message.promotionTierId).toBe('promo_Mn4Bv7Cx2Zl9Kj5Hg1Fd8Sa3');
   });
 
@@ -46,7 +48,7 @@ describe('renderMessage with every deliverable fixture', () => {
     expect(message.text).toContain('\n    WELCOME-7QX2K9\n');
     expect(message.text).toContain('It gives you 15% off, up to €50.00.');
     expect(message.text).toContain('Use it by 31 December 2026.');
-    expect(message.html).toContain('>WELCOME-7QX2K9</p>');
+    expect(message.html).toContain('>WELCOME-7QX2K9</td>');
     expect(message.voucherCode).toBe('WELCOME-7QX2K9');
   });
 
@@ -71,7 +73,7 @@ describe('names and escaping', () => {
     const message = render(sendOut('plain_message', { customer: { name } }));
     expect(message.subject).toBe(`${firstName}, thank you for being with us`);
     expect(message.text).toMatch(new RegExp(`^Hello ${firstName},`, 'u'));
-    expect(message.html).toContain(`<p>Hello ${firstName},</p>`);
+    expect(paragraphsOf(message.html)).toContain(`Hello ${firstName},`);
   });
 
   test('renders a name typed with combining accents like the precomposed one', () => {
@@ -83,7 +85,7 @@ describe('names and escaping', () => {
   test.each([null, '', '   ', undefined])('greets a customer whose name is %p with "Hello there"', (name) => {
     const message = render(sendOut('unique_code', { customer: { name } }));
     expect(message.text).toMatch(/^Hello there,\n/);
-    expect(message.html).toContain('<p>Hello there,</p>');
+    expect(paragraphsOf(message.html)).toContain('Hello there,');
   });
 
   test.each([
@@ -97,14 +99,14 @@ describe('names and escaping', () => {
   ])('greets a customer whose name is %s with "Hello there", in every part', (_name, name) => {
     const message = render(sendOut('unique_code', { customer: { name } }));
     expect(message.text).toMatch(/^Hello there,\n/);
-    expect(message.html).toContain('<p>Hello there,</p>');
+    expect(paragraphsOf(message.html)).toContain('Hello there,');
     expect(message.subject).toBe('Your code for 15% off, up to €50.00');
   });
 
   test('an override showing the whole name gets it cleaned, without zero-width or bidi characters', () => {
     const overrides = { 'full-name': { subject: 'For {{customer.name}}', text: '{{customer.name}}' } };
     const webhook = sendOut('plain_message', { type: 'full-name', customer: { name: 'Zo\u200Dë\u202E  Łuka\u2800siewicz' } });
-    const message = renderMessage(webhook, { format, overrides });
+    const message = renderMessage(webhook, { ...messageContext, overrides });
     expect(message.subject).toBe('For Zoë Łuka siewicz');
     expect(message.text).toBe('Zoë Łuka siewicz');
   });
@@ -123,7 +125,7 @@ describe('names and escaping', () => {
   test('an override showing the segment name gets it escaped in the HTML, and on one line in the subject', () => {
     const overrides = { 'segment-label': { subject: 'For {{segment.name}}', html: '<p>{{segment.name}}</p>' } };
     const webhook = sendOut('plain_message', { type: 'segment-label', segment: { name: 'Fish & Chips <VIP>\r\nBcc: x' } });
-    const message = renderMessage(webhook, { format, overrides });
+    const message = renderMessage(webhook, { ...messageContext, overrides });
     expect(message.html).toBe('<p>Fish &amp; Chips &lt;VIP&gt; Bcc: x</p>');
     expect(message.subject).toBe('For Fish & Chips <VIP> Bcc: x');
   });
@@ -200,6 +202,7 @@ describe('discounts and expiry in words', () => {
   test('writes money and dates in the configured locale, currency and time zone', () => {
     const polish = createFormatters({ currency: 'PLN', locale: 'pl-PL', timeZone: 'Pacific/Auckland' });
     const message = renderMessage(sendOut('unique_code', { voucher: { discount: { type: 'AMOUNT', amount_off: 123456 } } }), {
+      ...messageContext,
       format: polish,
       overrides: {},
     });

@@ -12,9 +12,7 @@ import { TEMPLATE_OVERRIDES } from '../functions/distribute/templates/overrides.
 import { DEFAULT_TEMPLATES, selectTemplate } from '../functions/distribute/templates/registry.ts';
 import { DISTRIBUTION_KINDS, type DistributionKind } from '../functions/shared/webhookContract.ts';
 import { readFixture } from './support/fixtures.ts';
-import { defaultFormatters, parsedSendOut, sendOut } from './support/segmentEnteredWebhooks.ts';
-
-const format = defaultFormatters;
+import { messageContext, parsedSendOut, sendOut, TEST_SENDER, TEST_UNSUBSCRIBE_URL } from './support/segmentEnteredWebhooks.ts';
 
 /** Views of a kind with everything present, and with every optional part missing. */
 function viewsOf(kind: DistributionKind): [string, MessageView][] {
@@ -28,15 +26,15 @@ function viewsOf(kind: DistributionKind): [string, MessageView][] {
   const referral = sendOut(kind, { voucher: { is_referral_code: true } });
   const bareReferral = sendOut(kind, { voucher: { is_referral_code: true, discount: null } });
   return [
-    [`a full ${kind}`, buildMessageView(sendOut(kind), kind, format)],
-    [`a bare ${kind}`, buildMessageView(bare, kind, format)],
-    [`a ${kind} with a referral code`, buildMessageView(referral, kind, format)],
-    [`a ${kind} with a referral code that gives nothing`, buildMessageView(bareReferral, kind, format)],
+    [`a full ${kind}`, buildMessageView(sendOut(kind), kind, messageContext)],
+    [`a bare ${kind}`, buildMessageView(bare, kind, messageContext)],
+    [`a ${kind} with a referral code`, buildMessageView(referral, kind, messageContext)],
+    [`a ${kind} with a referral code that gives nothing`, buildMessageView(bareReferral, kind, messageContext)],
   ];
 }
 
 const ALL_VIEWS = DISTRIBUTION_KINDS.flatMap(viewsOf);
-const minimalView = buildMessageView(parsedSendOut(readFixture('segment-entered-minimal.json')), 'plain_message', format);
+const minimalView = buildMessageView(parsedSendOut(readFixture('segment-entered-minimal.json')), 'plain_message', messageContext);
 
 const REGISTERED: [string, MessageTemplate][] = [
   ...DISTRIBUTION_KINDS.map((kind): [string, MessageTemplate] => [`the default ${kind} template`, DEFAULT_TEMPLATES[kind]]),
@@ -74,6 +72,47 @@ describe('every registered template', () => {
   });
 });
 
+describe('the footer', () => {
+  // Bulk-sender rules and CAN-SPAM: a visible unsubscribe link and the sender's postal address, in
+  // the HTML and in the text part, which must stand alone.
+  test.each(REGISTERED)('%s names the company and its postal address and links the unsubscribe page, in both parts', (_name, template) => {
+    for (const [, view] of ALL_VIEWS) {
+      const html = renderTemplate(template.html, view, 'html');
+      const text = renderTemplate(template.text, view, 'text');
+      expect(html).toContain(`href="${TEST_UNSUBSCRIBE_URL.replaceAll('&', '&amp;')}"`);
+      expect(text).toContain(`Unsubscribe: ${TEST_UNSUBSCRIBE_URL}`);
+      for (const part of [html, text]) {
+        expect(part).toContain(TEST_SENDER.postalAddress);
+        expect(part).toContain(TEST_SENDER.companyName);
+      }
+    }
+  });
+
+  test('shows the logo when one is configured, else the company name in the accent colour', () => {
+    const webhook = sendOut('plain_message');
+    const withLogo = renderMessage(webhook, {
+      ...messageContext,
+      sender: { ...TEST_SENDER, logoUrl: 'https://cdn.shop.example/logo.png', accentColor: '#aa3300' },
+      overrides: {},
+    });
+    expect(withLogo.html).toContain('<img src="https://cdn.shop.example/logo.png" alt="Example Shop Ltd"');
+    expect(withLogo.html).toContain('border-top:4px solid #aa3300');
+    const withoutLogo = renderMessage(webhook, { ...messageContext, overrides: {} });
+    expect(withoutLogo.html).not.toContain('<img');
+    expect(withoutLogo.html).toContain('color:#1f5fbf">Example Shop Ltd</span>');
+  });
+
+  test('signs with the sender name and escapes it in the HTML', () => {
+    const message = renderMessage(sendOut('plain_message'), {
+      ...messageContext,
+      sender: { ...TEST_SENDER, name: 'Tom & Jerry <Shop>' },
+      overrides: {},
+    });
+    expect(message.text).toContain('See you soon!\nTom & Jerry <Shop>\n');
+    expect(message.html).toContain('See you soon!<br>Tom &amp; Jerry &lt;Shop&gt;');
+  });
+});
+
 describe('the default templates', () => {
   // Segment names are the marketer's internal labels ("Churn risk Q4", "Low spenders").
   const LABEL = 'Zq Internal Segment Label';
@@ -92,11 +131,11 @@ describe('the default templates', () => {
       }),
     ];
     for (const webhook of webhooks) {
-      const message = renderMessage(webhook, { format, overrides: {} });
+      const message = renderMessage(webhook, { ...messageContext, overrides: {} });
       expect(message.templateKey).toBe('default');
       for (const part of [message.subject, message.text, message.html]) expect(part).not.toContain(LABEL);
       // Nor any other kind's default template against this view.
-      const view = buildMessageView(webhook, kind, format);
+      const view = buildMessageView(webhook, kind, messageContext);
       for (const template of Object.values(DEFAULT_TEMPLATES)) {
         for (const part of ['subject', 'text', 'html'] as const) {
           expect(renderTemplate(template[part], view, part === 'html' ? 'html' : 'text')).not.toContain(LABEL);
@@ -107,7 +146,10 @@ describe('the default templates', () => {
 
   test('leave segment.name to overrides, which can still show it', () => {
     const overrides = { 'segment-label': { subject: '{{segment.name}}' } };
-    const message = renderMessage(sendOut('plain_message', { type: 'segment-label', segment: { name: LABEL } }), { format, overrides });
+    const message = renderMessage(sendOut('plain_message', { type: 'segment-label', segment: { name: LABEL } }), {
+      ...messageContext,
+      overrides,
+    });
     expect(message.subject).toBe(LABEL);
   });
 });
@@ -145,7 +187,7 @@ describe('selectTemplate', () => {
   });
 
   test('the example override is used for its event name', () => {
-    const message = renderMessage(sendOut('unique_code', { type: 'birthday-treat' }), { format });
+    const message = renderMessage(sendOut('unique_code', { type: 'birthday-treat' }), { ...messageContext });
     expect(message.templateKey).toBe('override:birthday-treat');
     expect(message.subject).toBe('Happy birthday, Alex! A treat inside');
     expect(message.text).toContain('    WELCOME-7QX2K9\n');
@@ -153,8 +195,8 @@ describe('selectTemplate', () => {
 
   test('a broken override is a TemplateError when a send-out uses it', () => {
     const broken = { 'welcome-new-customers': { subject: 'Hi {{customer.nickname}}' } };
-    expect(() => renderMessage(sendOut('plain_message', { type: 'welcome-new-customers' }), { format, overrides: broken })).toThrow(
-      TemplateError,
-    );
+    expect(() =>
+      renderMessage(sendOut('plain_message', { type: 'welcome-new-customers' }), { ...messageContext, overrides: broken }),
+    ).toThrow(TemplateError);
   });
 });

@@ -29,7 +29,8 @@ const QUEUE = 'distribute-test';
 const DLQ = 'distribute-test-dlq';
 const MAX_RECEIVE_COUNT = 3;
 const TABLE = 'distribute-test-idempotency';
-const FROM = 'Shop <hello@shop.example>';
+const UNSUBSCRIBE_TABLE = 'worker-test-unsubscribes';
+const FROM = 'hello@shop.example';
 const FORWARD_SECRET = 'forward-test-secret';
 
 let sqs: LocalSqs;
@@ -45,10 +46,13 @@ let output: CapturedOutput;
 const workerEnvironment = (overrides: Record<string, string> = {}): Record<string, string | undefined> => ({
   ...process.env,
   DELIVERY_CHANNEL: 'ses',
-  SES_FROM_ADDRESS: FROM,
+  SENDER_ADDRESS: FROM,
   DEAD_LETTER_QUEUE_URL: dlq.url,
   IDEMPOTENCY_TABLE_NAME: TABLE,
   IDEMPOTENCY_LOCK_SECONDS: '25',
+  UNSUBSCRIBE_URL: 'https://hooks.shop.example/unsubscribe',
+  UNSUBSCRIBE_SECRET: 'worker-test-unsubscribe-secret',
+  UNSUBSCRIBE_TABLE_NAME: UNSUBSCRIBE_TABLE,
   ...overrides,
 });
 
@@ -74,6 +78,7 @@ beforeAll(async () => {
   });
   dynamo = await startLocalDynamo();
   await dynamo.createIdempotencyTable(TABLE);
+  await dynamo.createUnsubscribeTable(UNSUBSCRIBE_TABLE);
   ses = await startLocalSes();
   sqsClient = sqs.client();
   queue = { client: sqsClient, url: sqs.queueUrl(QUEUE), name: QUEUE };
@@ -116,7 +121,8 @@ describe('the distribute worker with SES', () => {
     expect(rounds.flatMap((round) => round.failed)).toEqual([]);
     const mails = await ses.sentEmails();
     expect(mails).toHaveLength(4);
-    for (const mail of mails) expect(mail).toMatchObject({ from: FROM, destination: { to: ['alex.kowalski@example.com'] } });
+    for (const mail of mails)
+      expect(mail).toMatchObject({ from: `"Example Shop" <${FROM}>`, destination: { to: ['alex.kowalski@example.com'] } });
     expect(mails.map((mail) => mail.subject).sort()).toEqual([
       'Alex, 10% off your first order is waiting for you',
       'Alex, thank you for being with us',
@@ -269,7 +275,8 @@ describe('the distribute worker with SES', () => {
       expect(round?.failed).toHaveLength(3);
       expect(await ses.sentEmails()).toHaveLength(0);
       expect(loggedOutcomes().map(({ outcome, reason }) => `${outcome}:${reason}`)).toEqual(
-        Array(3).fill('transient_failure:idempotency_unavailable'),
+        // The unsubscribe list is the first DynamoDB read: it fails first, before any claim.
+        Array(3).fill('transient_failure:unsubscribe_list_unavailable'),
       );
       // Back with DynamoDB, the same records are delivered.
       await runUntilEmpty(queue, worker());

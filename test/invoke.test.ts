@@ -21,7 +21,12 @@ import { localAwsEnvironment } from '../local/localAws.ts';
 import { type LocalDynamo, startLocalDynamo } from '../local/localDynamo.ts';
 import { type LocalSes, startLocalSes } from '../local/localSes.ts';
 import { type LocalSqs, startLocalSqs } from '../local/localSqs.ts';
-import { LOCAL_DEAD_LETTER_QUEUE_NAME, LOCAL_IDEMPOTENCY_TABLE_NAME, LOCAL_QUEUE_NAME } from '../scripts/generate-events.ts';
+import {
+  LOCAL_DEAD_LETTER_QUEUE_NAME,
+  LOCAL_IDEMPOTENCY_TABLE_NAME,
+  LOCAL_QUEUE_NAME,
+  LOCAL_UNSUBSCRIBE_TABLE_NAME,
+} from '../scripts/generate-events.ts';
 import { readTemplateFunction, resolveEnvironment, type TemplateFunction } from '../scripts/invoke-local.ts';
 import { readFixture } from './support/fixtures.ts';
 import { contextReader, SES_CONTEXT } from './support/webhookStack.ts';
@@ -101,6 +106,7 @@ beforeAll(async () => {
   ]);
   sqsClient = sqs.client();
   await dynamo.createIdempotencyTable(LOCAL_IDEMPOTENCY_TABLE_NAME);
+  await dynamo.createUnsubscribeTable(LOCAL_UNSUBSCRIBE_TABLE_NAME);
 
   // events/env.json as committed, with the local servers' ports instead of the default 4566.
   const committed = readFileSync(join(PROJECT_ROOT, 'events', 'env.json'), 'utf8');

@@ -14,10 +14,16 @@ beforeAll(async () => {
   gateway = await startLocalApiGateway({
     port: 0,
     maxPayloadBytes: 4096,
-    handler: async (event) => {
-      invoked.push(event);
-      return { statusCode: 202, headers: { 'content-type': 'application/json' }, body: '{"status":"accepted"}' };
-    },
+    routes: [
+      {
+        methods: ['POST'],
+        path: '/webhooks/voucherify',
+        handler: async (event) => {
+          invoked.push(event);
+          return { statusCode: 202, headers: { 'content-type': 'application/json' }, body: '{"status":"accepted"}' };
+        },
+      },
+    ],
   });
 });
 afterAll(() => gateway.stop());

@@ -107,6 +107,60 @@ describe('the local pipeline', () => {
     expect(outboxLines().filter((line) => line.event_id === 'evcus_emoji_in_the_name')).toHaveLength(1);
   });
 
+  test('one-click unsubscribe: the delivered link unsubscribes its customer, whose next send-out is skipped; a tampered link does nothing', async () => {
+    const customer = { id: 'cust_unsubscribes_e2e', email: 'leaving@example.com' };
+    const sendOut = () => {
+      const { body } = asNewSendOut(readFixture('segment-entered-plain-message.json'));
+      const document = JSON.parse(body) as Record<string, any>;
+      document.event.id = `evcus_unsub_${Math.random().toString(36).slice(2)}`;
+      document.data.customer = { ...document.data.customer, ...customer };
+      return { document, body: JSON.stringify(document) };
+    };
+    const first = sendOut();
+    expect((await client.post(first.body)).status).toBe(202);
+    await stack.waitUntilDrained(20_000);
+    const delivered = outboxLines().find((line) => line.event_id === first.document.event.id);
+    expect(delivered).toMatchObject({
+      from: '"Example Shop" <no-reply@example.com>',
+      headers: { 'List-Unsubscribe': `<${delivered?.unsubscribe_url}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+    });
+    const link = String(delivered?.unsubscribe_url);
+    expect(link).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/unsubscribe\?token=/);
+    expect(delivered?.text).toContain(link);
+
+    // 3. A tampered token: a 4xx, and the customer is still mailed.
+    const tampered = new URL(link);
+    tampered.searchParams.set('token', `${tampered.searchParams.get('token')?.slice(0, -3)}AAA`);
+    const refused = await fetch(tampered, {
+      method: 'POST',
+      body: 'List-Unsubscribe=One-Click',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(refused.status).toBeGreaterThanOrEqual(400);
+    expect(refused.status).toBeLessThan(500);
+    const stillMailed = sendOut();
+    expect((await client.post(stillMailed.body)).status).toBe(202);
+    await stack.waitUntilDrained(20_000);
+    expect(outboxLines().some((line) => line.event_id === stillMailed.document.event.id)).toBe(true);
+
+    // 1. The delivered link, POSTed one-click as a mail client does: 2xx.
+    const oneClick = await fetch(link, {
+      method: 'POST',
+      body: 'List-Unsubscribe=One-Click',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(oneClick.status).toBe(200);
+
+    // 2. The next send-out to that customer is skipped as unsubscribed.
+    const next = sendOut();
+    expect((await client.post(next.body)).status).toBe(202);
+    await stack.waitUntilDrained(20_000);
+    expect(outboxLines().some((line) => line.event_id === next.document.event.id)).toBe(false);
+    expect(output.json()).toEqual(
+      expect.arrayContaining([expect.objectContaining({ outcome: 'skipped', reason: 'unsubscribed', event_id: next.document.event.id })]),
+    );
+  });
+
   test('accepts a body signed over its compact form', async () => {
     const name = 'segment-entered-plain-message.json';
     const signature = fixtureSignatures(name).hmac_compact as string;

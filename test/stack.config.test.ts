@@ -7,12 +7,12 @@ import {
   WebhookStackConfigError,
   workerTimings,
 } from '../lib/webhookStackConfig.ts';
-import { buildStack, contextReader, HTTP_CONTEXT, SES_CONTEXT } from './support/webhookStack.ts';
+import { buildStack, contextReader, HTTP_CONTEXT, SENDER_CONTEXT, SES_CONTEXT } from './support/webhookStack.ts';
 
 /** The problems reported for a context, or [] when it is valid. */
 function problemsOf(context: Record<string, unknown>): readonly string[] {
   try {
-    readAppContext(contextReader(context));
+    readAppContext(contextReader({ ...SENDER_CONTEXT, ...context }));
     return [];
   } catch (error) {
     if (error instanceof WebhookStackConfigError) return error.problems;
@@ -30,7 +30,6 @@ describe('reading the CDK context', () => {
         channel: 'ses',
         fromAddress: 'offers@shop.example',
         identity: 'shop.example',
-        fromName: undefined,
         configurationSet: undefined,
         sandboxRecipients: [],
       },
@@ -69,14 +68,16 @@ describe('reading the CDK context', () => {
   });
 
   test('a subdomain sender may use its parent domain as the SES identity', () => {
-    const config = readWebhookStackConfig(contextReader({ sesFromAddress: 'offers@mail.shop.example', sesIdentity: 'shop.example' }));
+    const config = readWebhookStackConfig(
+      contextReader({ ...SENDER_CONTEXT, senderAddress: 'offers@mail.shop.example', sesIdentity: 'shop.example' }),
+    );
     expect(config.delivery).toMatchObject({ identity: 'shop.example' });
   });
 });
 
 describe('refusing a stack that would deploy but not work', () => {
   test('the outbox channel is refused: it only exists for local runs', () => {
-    expect(problemsOf({ deliveryChannel: 'outbox', sesFromAddress: 'offers@shop.example' })).toEqual([
+    expect(problemsOf({ deliveryChannel: 'outbox', senderAddress: 'offers@shop.example' })).toEqual([
       expect.stringMatching(/^deliveryChannel: outbox .*only for local runs.*deploy with ses or http/),
     ]);
   });
@@ -86,28 +87,47 @@ describe('refusing a stack that would deploy but not work', () => {
   });
 
   test('the SES channel needs a sender address', () => {
-    expect(problemsOf({})).toEqual([expect.stringMatching(/^sesFromAddress: is required when deliveryChannel is ses/)]);
+    expect(problemsOf({})).toEqual([expect.stringMatching(/^senderAddress: is required when deliveryChannel is ses/)]);
   });
 
   test.each(['offers', 'offers@', '@shop.example', 'Shop <offers@shop.example>', 'offers@shop', 'offers @shop.example'])(
     'the sender "%s" is refused: it must be a bare e-mail address',
     (address) => {
-      expect(problemsOf({ sesFromAddress: address })).toEqual([expect.stringMatching(/^sesFromAddress: must be a bare e-mail address/)]);
+      expect(problemsOf({ senderAddress: address })).toEqual([expect.stringMatching(/^senderAddress: must be a bare e-mail address/)]);
     },
   );
 
   test('an SES identity the sender does not belong to is refused', () => {
-    expect(problemsOf({ sesFromAddress: 'offers@shop.example', sesIdentity: 'other.example' })).toEqual([
+    expect(problemsOf({ senderAddress: 'offers@shop.example', sesIdentity: 'other.example' })).toEqual([
       expect.stringMatching(/^sesIdentity: must be offers@shop.example itself or a domain it belongs to/),
     ]);
-    expect(problemsOf({ sesFromAddress: 'offers@shop.example', sesIdentity: 'hop.example' })).toHaveLength(1);
+    expect(problemsOf({ senderAddress: 'offers@shop.example', sesIdentity: 'hop.example' })).toHaveLength(1);
   });
 
-  test('an SES configuration set name and a display name SES would not accept are refused', () => {
-    expect(problemsOf({ ...SES_CONTEXT, sesConfigurationSet: 'my set', sesFromName: 'Shop "Best" <Deals>' })).toEqual([
-      expect.stringMatching(/^sesFromName: must be at most 64 printable ASCII characters/),
+  test('an SES configuration set name and a sender name that would break the From header are refused', () => {
+    expect(problemsOf({ ...SES_CONTEXT, sesConfigurationSet: 'my set', senderName: 'Shop "Best" <Deals>' })).toEqual([
       expect.stringMatching(/^sesConfigurationSet: must be an SES configuration set name/),
+      expect.stringMatching(/^senderName: must be one line of at most 64 characters/),
     ]);
+  });
+
+  test('a sender name in any script is accepted: the worker encodes it for the From header', () => {
+    expect(problemsOf({ ...SES_CONTEXT, senderName: 'Kawiarnia Łódź — Zoë' })).toEqual([]);
+  });
+
+  test.each([
+    ['companyName', /^companyName: is required: the company every mail is from/],
+    ['postalAddress', /^postalAddress: is required: the sender's postal address, which every marketing mail must carry/],
+  ])('a deployment must state its %s: mails must not go out with a placeholder', (key, message) => {
+    expect(problemsOf({ ...SES_CONTEXT, [key]: undefined })).toEqual([expect.stringMatching(message)]);
+  });
+
+  test.each([
+    [{ replyTo: 'help desk' }, /^replyTo: must be a bare e-mail address/],
+    [{ logoUrl: 'http://cdn.shop.example/logo.png' }, /^logoUrl: must be an https URL of an image/],
+    [{ accentColor: 'blue' }, /^accentColor: must be a colour such as #1f5fbf/],
+  ])('a sender detail %o that cannot go in a mail is refused', (context, message) => {
+    expect(problemsOf({ ...SES_CONTEXT, ...context })).toEqual([expect.stringMatching(message)]);
   });
 
   test('sandbox recipients must be e-mail addresses', () => {
@@ -176,7 +196,13 @@ describe('refusing a stack that would deploy but not work', () => {
     }
     expect(error).toBeInstanceOf(WebhookStackConfigError);
     const { problems, message } = error as WebhookStackConfigError;
-    expect(problems.map((problem) => problem.split(':')[0])).toEqual(['forwardUrl', 'alarmEmail', 'maxConcurrency']);
+    expect(problems.map((problem) => problem.split(':')[0])).toEqual([
+      'forwardUrl',
+      'companyName',
+      'postalAddress',
+      'alarmEmail',
+      'maxConcurrency',
+    ]);
     expect(message).toContain('cdk deploy -c key=value');
     for (const problem of problems) expect(message).toContain(`  - ${problem}`);
   });
@@ -186,7 +212,7 @@ describe('refusing a stack that would deploy but not work', () => {
   });
 
   test('the stack itself refuses the outbox channel at synth', () => {
-    expect(() => buildStack({ deliveryChannel: 'outbox', sesFromAddress: 'offers@shop.example' })).toThrow(/outbox .*only for local runs/);
+    expect(() => buildStack({ deliveryChannel: 'outbox', senderAddress: 'offers@shop.example' })).toThrow(/outbox .*only for local runs/);
   });
 });
 

@@ -73,6 +73,18 @@ describe('least privilege', () => {
     expect(denials.filter((statement) => statement.Effect === 'Allow').map(actionsOf)).toEqual([['sns:Publish']]);
   });
 
+  test('the unsubscribe function may only record an unsubscription, read its key and write its own logs', () => {
+    const table = resourceNamed(ses.template, 'AWS::DynamoDB::Table', 'UnsubscribeTable').id;
+    const secret = resourceNamed(ses.template, 'AWS::SecretsManager::Secret', 'UnsubscribeSecret').id;
+    const logGroup = resourceNamed(ses.template, 'AWS::Logs::LogGroup', 'UnsubscribeLogGroup').id;
+    expect(grants(permissionsOf(ses.template, FUNCTION_LOGICAL_IDS.unsubscribe).statements)).toEqual({
+      'dynamodb:PutItem': [getAtt(table)],
+      'secretsmanager:GetSecretValue': [ref(secret)],
+      'logs:CreateLogStream': [getAtt(logGroup)],
+      'logs:PutLogEvents': [getAtt(logGroup)],
+    });
+  });
+
   test.each(Object.values(FUNCTION_LOGICAL_IDS))('%s has a role of its own with no managed policies', (logicalId) => {
     expect(permissionsOf(ses.template, logicalId).managedPolicies).toEqual([]);
   });
@@ -96,10 +108,11 @@ describe('least privilege', () => {
     expect(JSON.stringify(permissionsOf(ses.template, FUNCTION_LOGICAL_IDS.ingest).statements)).not.toContain(deadLetterQueue);
   });
 
-  test('the worker consumes the queue, sends to the DLQ, uses four item operations on its table and writes its own logs', () => {
+  test('the worker consumes the queue, sends to the DLQ, claims and completes on its table, reads the unsubscribes and writes its own logs', () => {
     const queue = resourceNamed(ses.template, 'AWS::SQS::Queue', 'WebhooksQueue').id;
     const deadLetterQueue = resourceNamed(ses.template, 'AWS::SQS::Queue', 'WebhooksDeadLetterQueue').id;
     const table = resourceNamed(ses.template, 'AWS::DynamoDB::Table', 'IdempotencyTable').id;
+    const unsubscribes = resourceNamed(ses.template, 'AWS::DynamoDB::Table', 'UnsubscribeTable').id;
     const logGroup = resourceNamed(ses.template, 'AWS::Logs::LogGroup', 'DistributeLogGroup').id;
     const byAction = grants(permissionsOf(ses.template, FUNCTION_LOGICAL_IDS.distribute).statements);
     expect(byAction).toMatchObject({
@@ -107,7 +120,7 @@ describe('least privilege', () => {
       'sqs:DeleteMessage': [getAtt(queue)],
       'sqs:ChangeMessageVisibility': [getAtt(queue)],
       'sqs:SendMessage': [getAtt(deadLetterQueue)],
-      'dynamodb:GetItem': [getAtt(table)],
+      'dynamodb:GetItem': [getAtt(table), getAtt(unsubscribes)],
       'dynamodb:PutItem': [getAtt(table)],
       'dynamodb:DeleteItem': [getAtt(table)],
       'logs:CreateLogStream': [getAtt(logGroup)],
@@ -157,15 +170,17 @@ describe('least privilege', () => {
     expect(resources).toContain(':identity/qa@agency.example"');
   });
 
-  test('with SES the worker cannot read any secret', () => {
-    const actions = permissionsOf(ses.template, FUNCTION_LOGICAL_IDS.distribute).statements.flatMap(actionsOf);
-    expect(actions.filter((action) => action.startsWith('secretsmanager:'))).toEqual([]);
+  test('with SES the worker can read only the key of the unsubscribe links', () => {
+    const unsubscribeSecret = resourceNamed(ses.template, 'AWS::SecretsManager::Secret', 'UnsubscribeSecret').id;
+    const byAction = grants(permissionsOf(ses.template, FUNCTION_LOGICAL_IDS.distribute).statements);
+    expect(byAction['secretsmanager:GetSecretValue']).toEqual([ref(unsubscribeSecret)]);
   });
 
-  test('with http the worker may read only the forward signing secret, and cannot send e-mail', () => {
+  test('with http the worker may read only the forward signing secret and the unsubscribe key, and cannot send e-mail', () => {
     const forwardSecret = resourceNamed(http.template, 'AWS::SecretsManager::Secret', 'ForwardSigningSecret').id;
+    const unsubscribeSecret = resourceNamed(http.template, 'AWS::SecretsManager::Secret', 'UnsubscribeSecret').id;
     const byAction = grants(permissionsOf(http.template, FUNCTION_LOGICAL_IDS.distribute).statements);
-    expect(byAction['secretsmanager:GetSecretValue']).toEqual([ref(forwardSecret)]);
+    expect(byAction['secretsmanager:GetSecretValue']).toEqual([ref(forwardSecret), ref(unsubscribeSecret)]);
     expect(Object.keys(byAction).filter((action) => action.startsWith('ses:'))).toEqual([]);
   });
 });

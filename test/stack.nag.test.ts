@@ -78,16 +78,22 @@ describe('cdk-nag AwsSolutions checks', () => {
   test('only the findings that cannot apply to a Voucherify webhook receiver are acknowledged, each where it occurs', () => {
     expect(ses.acknowledgements.map(({ path, id }) => ({ path, id }))).toEqual([
       { path: 'WebhookStack/WebhookSigningSecret', id: 'AwsSolutions-SMG4' },
+      { path: 'WebhookStack/UnsubscribeSecret', id: 'AwsSolutions-SMG4' },
       {
         path: 'WebhookStack/Distribute/Role/DefaultPolicy',
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:configuration-set/*]',
       },
       { path: 'WebhookStack/WebhookApi/POST--webhooks--voucherify', id: 'AwsSolutions-APIG4' },
+      { path: 'WebhookStack/WebhookApi/GET--unsubscribe', id: 'AwsSolutions-APIG4' },
+      { path: 'WebhookStack/WebhookApi/POST--unsubscribe', id: 'AwsSolutions-APIG4' },
     ]);
     expect(http.acknowledgements.map(({ path, id }) => ({ path, id }))).toEqual([
       { path: 'WebhookStack/WebhookSigningSecret', id: 'AwsSolutions-SMG4' },
+      { path: 'WebhookStack/UnsubscribeSecret', id: 'AwsSolutions-SMG4' },
       { path: 'WebhookStack/ForwardSigningSecret', id: 'AwsSolutions-SMG4' },
       { path: 'WebhookStack/WebhookApi/POST--webhooks--voucherify', id: 'AwsSolutions-APIG4' },
+      { path: 'WebhookStack/WebhookApi/GET--unsubscribe', id: 'AwsSolutions-APIG4' },
+      { path: 'WebhookStack/WebhookApi/POST--unsubscribe', id: 'AwsSolutions-APIG4' },
     ]);
   });
 

@@ -52,7 +52,20 @@ let synth: CommandResult;
 let template: { Resources: Record<string, { Type: string }> };
 
 beforeAll(async () => {
-  synth = await cdk(['synth', '--quiet', '-o', outdir, '-c', 'sesFromAddress=offers@shop.example', '-c', 'alarmEmail=oncall@shop.example']);
+  synth = await cdk([
+    'synth',
+    '--quiet',
+    '-o',
+    outdir,
+    '-c',
+    'senderAddress=offers@shop.example',
+    '-c',
+    'companyName=Shop Example Ltd',
+    '-c',
+    'postalAddress=Example Street 1, 00-001 Example City',
+    '-c',
+    'alarmEmail=oncall@shop.example',
+  ]);
   if (synth.code === 0) template = JSON.parse(readFileSync(join(outdir, `${STACK_NAME}.template.json`), 'utf8')) as typeof template;
 }, SYNTH_TIMEOUT_MS);
 
@@ -70,7 +83,7 @@ describe('npx cdk synth, offline, with bundling', () => {
 
   test('the template has the resources the stack declares, under the pinned function logical ids', () => {
     const types = Object.values(template.Resources).map((resource) => resource.Type);
-    expect(types.filter((type) => type === 'AWS::Lambda::Function')).toHaveLength(2);
+    expect(types.filter((type) => type === 'AWS::Lambda::Function')).toHaveLength(3);
     for (const type of [
       'AWS::ApiGatewayV2::Api',
       'AWS::ApiGatewayV2::Stage',
@@ -81,6 +94,7 @@ describe('npx cdk synth, offline, with bundling', () => {
       expect(types).toContain(type);
     }
     expect(types.filter((type) => type === 'AWS::SQS::Queue')).toHaveLength(2);
+    expect(types.filter((type) => type === 'AWS::DynamoDB::Table')).toHaveLength(2);
     expect(types.filter((type) => type === 'AWS::CloudWatch::Alarm').length).toBeGreaterThanOrEqual(10);
   });
 
@@ -117,7 +131,7 @@ describe('npx cdk synth, offline, with bundling', () => {
       };
       expect(map.version).toBe(3);
       expect(map.sourcesContent).toBeUndefined();
-      const folder = logicalId === FUNCTION_LOGICAL_IDS.ingest ? 'ingest' : 'distribute';
+      const folder = { IngestFunction: 'ingest', DistributeFunction: 'distribute', UnsubscribeFunction: 'unsubscribe' }[logicalId];
       expect(map.sources.some((source) => source.endsWith(`functions/${folder}/handler.ts`))).toBe(true);
     },
   );

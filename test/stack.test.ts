@@ -38,9 +38,14 @@ const mainQueue = (template: Template) => resourceNamed(template, 'AWS::SQS::Que
 const deadLetterQueue = (template: Template) => resourceNamed(template, 'AWS::SQS::Queue', 'WebhooksDeadLetterQueue');
 
 describe('the HTTP API', () => {
-  test('routes POST /webhooks/voucherify to the ingest function with payload format 2.0', () => {
-    ses.template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /webhooks/voucherify' });
-    ses.template.resourceCountIs('AWS::ApiGatewayV2::Route', 1);
+  test('routes POST /webhooks/voucherify to the ingest function, GET and POST /unsubscribe to the unsubscribe page, with payload format 2.0', () => {
+    const routes = Object.values(resourcesOfType(ses.template, 'AWS::ApiGatewayV2::Route')).map((route) => route.Properties?.RouteKey);
+    expect(routes.sort()).toEqual(['GET /unsubscribe', 'POST /unsubscribe', 'POST /webhooks/voucherify']);
+    ses.template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+      IntegrationType: 'AWS_PROXY',
+      PayloadFormatVersion: '2.0',
+      IntegrationUri: { 'Fn::GetAtt': [FUNCTION_LOGICAL_IDS.unsubscribe, 'Arn'] },
+    });
     ses.template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
       IntegrationType: 'AWS_PROXY',
       PayloadFormatVersion: '2.0',
@@ -48,18 +53,21 @@ describe('the HTTP API', () => {
     });
   });
 
-  test('lets only that API invoke the ingest function, and only its deployed stage, method and route', () => {
-    const permissions = Object.values(resourcesOfType(ses.template, 'AWS::Lambda::Permission'));
-    expect(permissions).toHaveLength(1);
-    expect(permissions[0]?.Properties).toMatchObject({
-      Action: 'lambda:InvokeFunction',
-      Principal: 'apigateway.amazonaws.com',
-      FunctionName: { 'Fn::GetAtt': [FUNCTION_LOGICAL_IDS.ingest, 'Arn'] },
+  test('lets only that API invoke each function, and only from its deployed stage, method and route', () => {
+    const permissions = Object.values(resourcesOfType(ses.template, 'AWS::Lambda::Permission')).map((permission) => permission.Properties);
+    const invokes = permissions.map((permission) => {
+      expect(permission).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com' });
+      const sourceArn = JSON.stringify(permission?.SourceArn);
+      expect(sourceArn).toContain(':execute-api:');
+      expect(sourceArn).not.toContain('*');
+      const functionName = permission?.FunctionName as { 'Fn::GetAtt': string[] };
+      return `${functionName['Fn::GetAtt'][0]} ${sourceArn.match(/\/\$default\/[A-Z]+\/[a-z/]+/)?.[0]}`;
     });
-    const sourceArn = JSON.stringify(permissions[0]?.Properties?.SourceArn);
-    expect(sourceArn).toContain(':execute-api:');
-    expect(sourceArn).toContain('/$default/POST/webhooks/voucherify"');
-    expect(sourceArn).not.toContain('*');
+    expect(invokes.sort()).toEqual([
+      `${FUNCTION_LOGICAL_IDS.ingest} /$default/POST/webhooks/voucherify`,
+      `${FUNCTION_LOGICAL_IDS.unsubscribe} /$default/GET/unsubscribe`,
+      `${FUNCTION_LOGICAL_IDS.unsubscribe} /$default/POST/unsubscribe`,
+    ]);
   });
 
   test('throttles the default stage at the documented defaults', () => {
@@ -132,7 +140,7 @@ describe('the two functions', () => {
     const retentions = Object.values(resourcesOfType(tuned.template, 'AWS::Logs::LogGroup')).map(
       (group) => group.Properties?.RetentionInDays,
     );
-    expect(retentions).toEqual([90, 90, 90]);
+    expect(retentions).toEqual([90, 90, 90, 90]);
   });
 
   test('the ingest answers within Voucherify’s 10 seconds and both functions default to 256 MB', () => {
@@ -164,7 +172,7 @@ describe('the two functions', () => {
       CURRENCY: 'EUR',
       LOCALE: 'en-GB',
       TIME_ZONE: 'UTC',
-      SES_FROM_ADDRESS: 'offers@shop.example',
+      SENDER_ADDRESS: 'offers@shop.example',
     });
     const lockSeconds = Number(environment.IDEMPOTENCY_LOCK_SECONDS);
     const timeout = functionProperties(ses.template, FUNCTION_LOGICAL_IDS.distribute).Timeout as number;
@@ -173,9 +181,28 @@ describe('the two functions', () => {
     expect(lockSeconds).toBeLessThan(visibility);
   });
 
-  test('the worker gets the SES configuration set, formatting and a display name when the context gives them', () => {
-    const named = buildStack({ ...SES_CONTEXT, sesFromName: 'Shop Example' });
-    expect(environmentOf(named.template, FUNCTION_LOGICAL_IDS.distribute).SES_FROM_ADDRESS).toBe('"Shop Example" <offers@shop.example>');
+  test('the worker gets the SES configuration set, formatting and the sender identity the context gives', () => {
+    const named = buildStack({
+      ...SES_CONTEXT,
+      senderName: 'Ania from Shop Example',
+      replyTo: 'help@shop.example',
+      logoUrl: 'https://cdn.shop.example/logo.png',
+    });
+    expect(environmentOf(named.template, FUNCTION_LOGICAL_IDS.distribute)).toMatchObject({
+      SENDER_ADDRESS: 'offers@shop.example',
+      SENDER_NAME: 'Ania from Shop Example',
+      REPLY_TO: 'help@shop.example',
+      LOGO_URL: 'https://cdn.shop.example/logo.png',
+      COMPANY_NAME: 'Shop Example Ltd',
+      POSTAL_ADDRESS: 'Example Street 1, 00-001 Example City, Poland',
+      ACCENT_COLOR: '#1f5fbf',
+      UNSUBSCRIBE_TABLE_NAME: { Ref: resourceNamed(named.template, 'AWS::DynamoDB::Table', 'UnsubscribeTable').id },
+      UNSUBSCRIBE_SECRET_ARN: { Ref: resourceNamed(named.template, 'AWS::SecretsManager::Secret', 'UnsubscribeSecret').id },
+    });
+    expect(JSON.stringify(environmentOf(named.template, FUNCTION_LOGICAL_IDS.distribute).UNSUBSCRIBE_URL)).toMatch(
+      /execute-api.*\/unsubscribe"/,
+    );
+    expect(environmentOf(ses.template, FUNCTION_LOGICAL_IDS.distribute)).not.toHaveProperty('SENDER_NAME');
     expect(environmentOf(tuned.template, FUNCTION_LOGICAL_IDS.distribute)).toMatchObject({
       SES_CONFIGURATION_SET: 'marketing',
       CURRENCY: 'PLN',
@@ -198,8 +225,8 @@ describe('the two functions', () => {
     expect(Object.keys(environmentOf(ses.template, FUNCTION_LOGICAL_IDS.distribute)).filter((name) => name.startsWith('FORWARD_'))).toEqual(
       [],
     );
-    http.template.resourceCountIs('AWS::SecretsManager::Secret', 2);
-    ses.template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    http.template.resourceCountIs('AWS::SecretsManager::Secret', 3);
+    ses.template.resourceCountIs('AWS::SecretsManager::Secret', 2);
   });
 });
 

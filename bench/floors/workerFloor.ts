@@ -14,7 +14,7 @@ const fastFail = { maxAttempts: 3, requestHandler: { connectionTimeout: 1000, re
 const dynamo = new DynamoDBClient(fastFail);
 const ses = new SESv2Client(fastFail);
 const table = process.env.IDEMPOTENCY_TABLE_NAME ?? '';
-const from = process.env.SES_FROM_ADDRESS ?? '';
+const from = process.env.SENDER_ADDRESS ?? '';
 
 async function deliver(record: SQSRecord): Promise<void> {
   const json = JSON.parse(record.body);

@@ -1,10 +1,16 @@
 /** What bench/run.ts gives every benchmark, and what each hands back. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DISTRIBUTE_SETTINGS, INGEST_SETTINGS, METRICS_NAMESPACE, SERVICE_NAMES } from '../../functions/shared/settings.ts';
+import {
+  DISTRIBUTE_SETTINGS,
+  INGEST_SETTINGS,
+  METRICS_NAMESPACE,
+  SERVICE_NAMES,
+  SHARED_SETTINGS,
+} from '../../functions/shared/settings.ts';
 import { STACK_SETTINGS } from '../../lib/webhookStackConfig.ts';
 import type { Bundle } from './bundles.ts';
-import { BENCH_QUEUES, BENCH_TABLE, type Emulators } from './emulators.ts';
+import { BENCH_QUEUES, BENCH_TABLE, BENCH_UNSUBSCRIBE_TABLE, type Emulators } from './emulators.ts';
 import { SECRET } from './events.ts';
 
 export const FLOOR = 'floor';
@@ -52,7 +58,10 @@ export const ingestEnvironment = (context: BenchContext): NodeJS.ProcessEnv =>
 export const workerEnvironment = (context: BenchContext): NodeJS.ProcessEnv =>
   functionEnvironment(context, SERVICE_NAMES.distribute, {
     [DISTRIBUTE_SETTINGS.deliveryChannel.variable!]: 'ses',
-    [DISTRIBUTE_SETTINGS.sesFromAddress.variable!]: 'offers@shop.example',
+    [DISTRIBUTE_SETTINGS.senderAddress.variable!]: 'offers@shop.example',
     [DISTRIBUTE_SETTINGS.deadLetterQueueUrl.variable!]: context.emulators.queueUrl(BENCH_QUEUES.deadLetters),
     [DISTRIBUTE_SETTINGS.idempotencyTableName.variable!]: BENCH_TABLE,
+    [DISTRIBUTE_SETTINGS.unsubscribeUrl.variable!]: 'https://hooks.shop.example/unsubscribe',
+    [SHARED_SETTINGS.unsubscribeSecret.variable!]: 'bench_unsubscribe_secret',
+    [SHARED_SETTINGS.unsubscribeTableName.variable!]: BENCH_UNSUBSCRIBE_TABLE,
   });

@@ -20,6 +20,7 @@ import { startLocalSqs } from '../../local/localSqs.ts';
 
 export const BENCH_QUEUES = { webhooks: 'bench-webhooks', deadLetters: 'bench-webhooks-dlq' } as const;
 export const BENCH_TABLE = 'bench-idempotency';
+export const BENCH_UNSUBSCRIBE_TABLE = 'bench-unsubscribes';
 
 export interface Emulators {
   /** AWS_REGION, dummy credentials, AWS_ENDPOINT_URL_* and the certificate to trust: what a function's process needs. */
@@ -34,6 +35,7 @@ export async function startEmulators(): Promise<Emulators> {
   const sqs = await startLocalSqs({ queues: Object.values(BENCH_QUEUES).map((name) => ({ name })) });
   const dynamo = await startLocalDynamo();
   await dynamo.createIdempotencyTable(BENCH_TABLE);
+  await dynamo.createUnsubscribeTable(BENCH_UNSUBSCRIBE_TABLE);
   const ses = await startLocalSes();
 
   const directory = mkdtempSync(join(tmpdir(), 'bench-tls-'));

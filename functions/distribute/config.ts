@@ -6,6 +6,7 @@ import {
   readOptionalSetting,
   readSetting,
   DISTRIBUTE_SETTINGS as SETTINGS,
+  type Setting,
   SHARED_SETTINGS,
 } from '../shared/settings.ts';
 
@@ -17,11 +18,13 @@ export interface SesChannelConfig {
   readonly configurationSet: string | undefined;
 }
 
+/** A secret given directly (local runs; wins when both are set), or a Secrets Manager secret (AWS). */
+export type SecretSource = { readonly value: string } | { readonly arn: string; readonly cacheTtlSeconds: number };
+
 export interface HttpChannelConfig {
   readonly channel: 'http';
   readonly forwardUrl: URL;
-  /** Given directly (local runs; wins when both are set), or a Secrets Manager secret (AWS). */
-  readonly signingSecret: { readonly value: string } | { readonly arn: string; readonly cacheTtlSeconds: number };
+  readonly signingSecret: SecretSource;
 }
 
 export interface OutboxChannelConfig {
@@ -41,9 +44,35 @@ export interface FormattingConfig {
   readonly timeZone: string;
 }
 
+/** Who every message is from: the From display name, the reply-to address and the footer every mail carries. */
+export interface SenderIdentity {
+  /** The From address: required for SES, handed to the ESP by the http channel when set. */
+  readonly address: string | undefined;
+  /** The From display name and the name the copy signs with: SENDER_NAME, else the company name. */
+  readonly name: string;
+  readonly companyName: string;
+  /** Marketing mail must carry the sender's postal address (CAN-SPAM, and most ESPs' terms). */
+  readonly postalAddress: string;
+  readonly logoUrl: string | undefined;
+  /** #rrggbb, for buttons and the code box. */
+  readonly accentColor: string;
+  readonly replyTo: string | undefined;
+}
+
+/** Every message links to the customer's unsubscribe page; customers who used it are not mailed again. */
+export interface UnsubscribeConfig {
+  /** The unsubscribe page of the stack's HTTP API. */
+  readonly url: string;
+  /** Key of the links' tokens: comma-separated during a rotation, the first one signs. */
+  readonly secret: SecretSource;
+  readonly tableName: string;
+}
+
 /** Every setting of the distribute function (functions/shared/settings.ts defines each one). */
 export interface DistributeConfig {
   readonly delivery: ChannelConfig;
+  readonly sender: SenderIdentity;
+  readonly unsubscribe: UnsubscribeConfig;
   /** Permanent failures are sent here by the worker itself, with a FailureReason attribute. */
   readonly deadLetterQueueUrl: string;
   readonly idempotencyTableName: string;
@@ -66,8 +95,23 @@ export function loadDistributeConfig(env: Environment): DistributeConfig {
       `must be shorter than IDEMPOTENCY_LOCK_SECONDS (${idempotencyLockSeconds} s), got ${deliveryTimeoutMs} ms`,
     );
   }
+  const companyName = readSetting(env, SETTINGS.companyName);
   return {
     delivery: loadChannelConfig(env),
+    unsubscribe: {
+      url: readSetting(env, SETTINGS.unsubscribeUrl),
+      secret: readSecretSource(env, SHARED_SETTINGS.unsubscribeSecret, SHARED_SETTINGS.unsubscribeSecretArn),
+      tableName: readSetting(env, SHARED_SETTINGS.unsubscribeTableName),
+    },
+    sender: {
+      address: readOptionalSetting(env, SETTINGS.senderAddress),
+      name: readOptionalSetting(env, SETTINGS.senderName) ?? companyName,
+      companyName,
+      postalAddress: readSetting(env, SETTINGS.postalAddress),
+      logoUrl: readOptionalSetting(env, SETTINGS.logoUrl),
+      accentColor: readSetting(env, SETTINGS.accentColor),
+      replyTo: readOptionalSetting(env, SETTINGS.replyTo),
+    },
     deadLetterQueueUrl: readSetting(env, SETTINGS.deadLetterQueueUrl),
     idempotencyTableName: readSetting(env, SETTINGS.idempotencyTableName),
     idempotencyLockSeconds,
@@ -87,23 +131,26 @@ function loadChannelConfig(env: Environment): ChannelConfig {
     case 'ses':
       return {
         channel,
-        fromAddress: readSetting(env, SETTINGS.sesFromAddress),
+        fromAddress: readSetting(env, SETTINGS.senderAddress),
         configurationSet: readOptionalSetting(env, SETTINGS.sesConfigurationSet),
       };
     case 'http': {
       const forwardUrl = readForwardUrl(env);
-      const value = readOptionalSetting(env, SETTINGS.forwardSigningSecret);
-      if (value !== undefined) return { channel, forwardUrl, signingSecret: { value } };
-      const arn = readOptionalSetting(env, SETTINGS.forwardSigningSecretArn);
       // Unsigned forwarding would let anyone who learns the URL inject messages: fail closed.
-      if (arn === undefined) {
-        throw new ConfigurationError('FORWARD_SIGNING_SECRET', 'or FORWARD_SIGNING_SECRET_ARN is required when DELIVERY_CHANNEL is http');
-      }
-      return { channel, forwardUrl, signingSecret: { arn, cacheTtlSeconds: readSetting(env, SHARED_SETTINGS.secretCacheTtlSeconds) } };
+      return { channel, forwardUrl, signingSecret: readSecretSource(env, SETTINGS.forwardSigningSecret, SETTINGS.forwardSigningSecretArn) };
     }
     case 'outbox':
       return { channel, outboxFile: readSetting(env, SETTINGS.outboxFile) };
   }
+}
+
+/** A secret given directly, else by its Secrets Manager ARN; one of the two is required (fail closed). */
+function readSecretSource(env: Environment, direct: Setting<string>, byArn: Setting<string>): SecretSource {
+  const value = readOptionalSetting(env, direct);
+  if (value !== undefined) return { value };
+  const arn = readOptionalSetting(env, byArn);
+  if (arn === undefined) throw new ConfigurationError(direct.variable ?? '', `or ${byArn.variable} is required`);
+  return { arn, cacheTtlSeconds: readSetting(env, SHARED_SETTINGS.secretCacheTtlSeconds) };
 }
 
 function readForwardUrl(env: Environment): URL {

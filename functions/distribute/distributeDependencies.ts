@@ -1,10 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { cachedSecret } from '../shared/cachedSecret.ts';
+import { cachedSecret, parseSecretList } from '../shared/cachedSecret.ts';
 import { readSecretString } from '../shared/secretsManagerSecret.ts';
 import type { Environment } from '../shared/settings.ts';
-import { type ChannelConfig, type DistributeConfig, type HttpChannelConfig, loadDistributeConfig } from './config.ts';
+import { dynamoUnsubscribeList } from '../shared/unsubscribeList.ts';
+import { unsubscribeUrl } from '../shared/unsubscribeToken.ts';
+import { type ChannelConfig, type DistributeConfig, loadDistributeConfig, type SecretSource } from './config.ts';
 import { sqsDeadLetterQueue } from './deadLetterQueue.ts';
 import type { DeliveryChannel } from './deliveryChannel.ts';
 import type { DistributeDependencies } from './distributeRecord.ts';
@@ -37,11 +39,13 @@ export function createDistributeDependencies(
   wiring: DistributeWiring = {},
 ): DistributeDependencies & { readonly config: DistributeConfig } {
   const config = loadDistributeConfig(env);
+  const dynamoDb = wiring.dynamoDb ?? new DynamoDBClient(FAST_FAIL);
+  const unsubscribeKey = secretReader(config.unsubscribe.secret, 'unsubscribe secret', wiring);
   return {
     config,
     channel: createChannel(config.delivery, config.deliveryTimeoutMs, wiring),
     idempotency: dynamoIdempotencyStore({
-      client: wiring.dynamoDb ?? new DynamoDBClient(FAST_FAIL),
+      client: dynamoDb,
       tableName: config.idempotencyTableName,
       lockSeconds: config.idempotencyLockSeconds,
       retentionDays: config.idempotencyRetentionDays,
@@ -52,6 +56,14 @@ export function createDistributeDependencies(
       timeoutMs: config.deliveryTimeoutMs,
     }),
     format: createFormatters(config.formatting),
+    sender: config.sender,
+    unsubscribeLinks: {
+      urlFor: async (customerId) => {
+        const [current = ''] = parseSecretList(await unsubscribeKey());
+        return unsubscribeUrl(config.unsubscribe.url, customerId, current);
+      },
+    },
+    unsubscribes: dynamoUnsubscribeList({ client: dynamoDb, tableName: config.unsubscribe.tableName }),
   };
 }
 
@@ -65,28 +77,33 @@ function createChannel(delivery: ChannelConfig, timeoutMs: number, wiring: Distr
         timeoutMs,
       });
     case 'http':
-      return httpChannel({ url: delivery.forwardUrl, signingSecret: forwardingSecret(delivery.signingSecret, wiring), timeoutMs });
+      return httpChannel({
+        url: delivery.forwardUrl,
+        signingSecret: secretReader(delivery.signingSecret, 'forwarding signing secret', wiring),
+        timeoutMs,
+      });
     case 'outbox':
       return outboxChannel({ file: delivery.outboxFile });
   }
 }
 
-function forwardingSecret(signing: HttpChannelConfig['signingSecret'], wiring: DistributeWiring): () => Promise<string> {
-  if ('value' in signing) {
-    const secret = Promise.resolve(signing.value);
+/** A secret's value, given directly or read from Secrets Manager and cached (see cachedSecret). */
+function secretReader(source: SecretSource, label: string, wiring: DistributeWiring): () => Promise<string> {
+  if ('value' in source) {
+    const secret = Promise.resolve(source.value);
     return () => secret;
   }
+  const detail = label.replaceAll(' ', '_');
   const cached = cachedSecret({
-    fetchSecret: () => readSecretString(signing.arn),
-    ttlMs: signing.cacheTtlSeconds * 1000,
+    fetchSecret: () => readSecretString(source.arn),
+    ttlMs: source.cacheTtlSeconds * 1000,
     parse: (value) => {
       const secret = value.trim();
       // Fail closed, and transiently: the records wait (then reach the DLQ) until the secret is fixed.
-      if (!secret) throw new TransientDeliveryError('The forwarding signing secret is empty', 'signing_secret_empty');
+      if (!secret) throw new TransientDeliveryError(`The ${label} is empty`, `${detail}_empty`);
       return secret;
     },
-    unavailableError: (cause) =>
-      new TransientDeliveryError('Could not read the forwarding signing secret', 'signing_secret_unavailable', { cause }),
+    unavailableError: (cause) => new TransientDeliveryError(`Could not read the ${label}`, `${detail}_unavailable`, { cause }),
     ...(wiring.onStaleSecret ? { onStaleServed: wiring.onStaleSecret } : {}),
   });
   return () => cached.current();

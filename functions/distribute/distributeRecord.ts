@@ -1,5 +1,6 @@
 import { recipientOf } from '../shared/emailAddress.ts';
 import { parseJsonObject } from '../shared/parseJsonObject.ts';
+import type { UnsubscribeList } from '../shared/unsubscribeList.ts';
 import {
   type ContractIssue,
   classifyDistribution,
@@ -8,10 +9,11 @@ import {
   parseWebhook,
   type SegmentEnteredWebhook,
 } from '../shared/webhookContract.ts';
+import type { SenderIdentity } from './config.ts';
 import type { DeadLetterQueue } from './deadLetterQueue.ts';
 import type { DeliveryChannel } from './deliveryChannel.ts';
 import type { DistributionMessage } from './distributionMessage.ts';
-import { DistributeError, errorName, PermanentDeliveryError, TemplateError } from './errors.ts';
+import { DistributeError, errorName, PermanentDeliveryError, TemplateError, TransientDeliveryError } from './errors.ts';
 import type { Formatters } from './formatters.ts';
 import type { IdempotencyClaim, IdempotencyLease, IdempotencyStore } from './idempotencyStore.ts';
 import { attributeText, type QueuedWebhook } from './queuedWebhook.ts';
@@ -23,6 +25,10 @@ export interface DistributeDependencies {
   readonly idempotency: IdempotencyStore;
   readonly deadLetters: DeadLetterQueue;
   readonly format: Formatters;
+  readonly sender: SenderIdentity;
+  /** The customer's unsubscribe link; rejects when its key cannot be read. */
+  readonly unsubscribeLinks: { urlFor(customerId: string): Promise<string> };
+  readonly unsubscribes: UnsubscribeList;
   /** Replaces the repository's template overrides (tests). */
   readonly overrides?: Readonly<Record<string, TemplateOverride>>;
 }
@@ -36,8 +42,13 @@ export interface RecordIdentity {
   readonly kind: string | undefined;
 }
 
-export type SkipReason = 'no_contact' | 'invalid_contact' | 'duplicate' | 'unhandled_event_type';
-export type TransientReason = 'delivery_unavailable' | 'idempotency_unavailable' | 'in_progress_elsewhere' | 'unexpected_error';
+export type SkipReason = 'no_contact' | 'invalid_contact' | 'unsubscribed' | 'duplicate' | 'unhandled_event_type';
+export type TransientReason =
+  | 'delivery_unavailable'
+  | 'idempotency_unavailable'
+  | 'unsubscribe_list_unavailable'
+  | 'in_progress_elsewhere'
+  | 'unexpected_error';
 export type PermanentReason = 'malformed_body' | 'invalid_payload' | 'template_error' | 'delivery_rejected';
 
 export type RecordOutcome = {
@@ -102,8 +113,8 @@ export const errorDetail = (error: unknown): string => (error instanceof Distrib
 /**
  * Takes one queued send-out to its outcome, in an order that keeps every check that needs no I/O
  * before the idempotency claim: parse and validate the body, skip customers the channel cannot
- * reach, render the message (so a broken template never takes a lock), claim the send-out, deliver,
- * record the delivery. Permanent failures go to the DLQ from here; transient ones are returned for
+ * reach, render the message (so a broken template never takes a lock), skip customers who
+ * unsubscribed, claim the send-out, deliver, record the delivery. Permanent failures go to the DLQ from here; transient ones are returned for
  * the caller to report to SQS. Never sends without holding the claim.
  */
 export async function distributeRecord(webhook: QueuedWebhook, dependencies: DistributeDependencies): Promise<RecordOutcome> {
@@ -128,13 +139,26 @@ export async function distributeRecord(webhook: QueuedWebhook, dependencies: Dis
   if (dependencies.channel.requiresEmail && recipient.status !== 'valid') {
     return { messageId, identity, outcome: 'skipped', reason: recipient.status === 'missing' ? 'no_contact' : 'invalid_contact' };
   }
+  const customerId = parsed.webhook.data.customer.id;
   let message: DistributionMessage;
   try {
-    message = renderMessage(parsed.webhook, dependencies);
+    const unsubscribeUrl = await dependencies.unsubscribeLinks.urlFor(customerId);
+    message = renderMessage(parsed.webhook, { ...dependencies, unsubscribeUrl });
   } catch (error) {
-    if (!(error instanceof TemplateError)) throw error;
-    return deadLetter(webhook, identity, 'template_error', error.detail, dependencies);
+    if (error instanceof TemplateError) return deadLetter(webhook, identity, 'template_error', error.detail, dependencies);
+    if (error instanceof TransientDeliveryError) {
+      return { messageId, identity, outcome: 'transient_failure', reason: 'delivery_unavailable', detail: error.detail };
+    }
+    throw error;
   }
+  // Never mail a customer who asked not to be: if the list cannot be read, wait rather than guess.
+  let unsubscribed: boolean;
+  try {
+    unsubscribed = await dependencies.unsubscribes.isUnsubscribed(customerId);
+  } catch (error) {
+    return { messageId, identity, outcome: 'transient_failure', reason: 'unsubscribe_list_unavailable', detail: errorDetail(error) };
+  }
+  if (unsubscribed) return { messageId, identity, outcome: 'skipped', reason: 'unsubscribed' };
 
   let claim: IdempotencyClaim;
   try {

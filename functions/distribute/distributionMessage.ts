@@ -1,4 +1,6 @@
 import type { DistributionKind } from '../shared/webhookContract.ts';
+import type { SenderIdentity } from './config.ts';
+import { mailbox, unsubscribeHeaders } from './mailHeaders.ts';
 
 /** One send-out, rendered and addressed: what a delivery channel sends. */
 export interface DistributionMessage {
@@ -16,6 +18,10 @@ export interface DistributionMessage {
   readonly subject: string;
   readonly text: string;
   readonly html: string;
+  /** The customer's one-click unsubscribe URL, in the message and in its List-Unsubscribe header. */
+  readonly unsubscribeUrl: string;
+  /** Who it is from: the From and Reply-To the channel sets. */
+  readonly sender: SenderIdentity;
   /** Which template rendered it: `default` or `override:<key>`. */
   readonly templateKey: string;
   /** unique_code only. */
@@ -28,14 +34,20 @@ export interface DistributionMessage {
  * The message as a flat JSON document: the outbox's line, and the core of what the http channel
  * posts. `voucher_code` appears for unique codes and `promotion_tier_id` for promotions only.
  */
-export function messageDocument(message: DistributionMessage): Record<string, string | null> {
-  const document: Record<string, string | null> = {
+export function messageDocument(message: DistributionMessage): Record<string, unknown> {
+  const { sender } = message;
+  const document: Record<string, unknown> = {
     event_id: message.eventId,
     kind: message.kind,
     customer_id: message.customerId,
     segment_id: message.segmentId,
     distribution_id: message.distributionId ?? null,
+    from: sender.address ? mailbox(sender.name, sender.address) : null,
+    from_name: sender.name,
+    reply_to: sender.replyTo ?? null,
     to: message.to ?? null,
+    headers: unsubscribeHeaders(message),
+    unsubscribe_url: message.unsubscribeUrl,
     subject: message.subject,
     text: message.text,
     html: message.html,

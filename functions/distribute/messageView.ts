@@ -1,4 +1,5 @@
 import type { DistributionKind, SegmentEnteredWebhook, Voucher } from '../shared/webhookContract.ts';
+import type { SenderIdentity } from './config.ts';
 import { describeDiscount, isReferralCode } from './describeDiscount.ts';
 import { displayName, firstNameOf } from './displayName.ts';
 import { displayText } from './displayText.ts';
@@ -37,9 +38,27 @@ export type MessageView = {
     /** In words; the voucher's own expiry, else its campaign's. */
     readonly expires_on: string | null;
   } | null;
+  /** Who the mail is from: configuration, never the event. Every default template's footer shows it. */
+  readonly sender: {
+    readonly name: string;
+    readonly company_name: string;
+    readonly postal_address: string;
+    readonly logo_url: string | null;
+    readonly accent_color: string;
+  };
+  /** This customer's unsubscribe page (one click), in every message. */
+  readonly unsubscribe_url: string;
 };
 
-export function buildMessageView(webhook: SegmentEnteredWebhook, kind: DistributionKind, format: Formatters): MessageView {
+/** What a message says that does not come from the event: the sender and the customer's unsubscribe link. */
+export interface MessageContext {
+  readonly format: Formatters;
+  readonly sender: SenderIdentity;
+  readonly unsubscribeUrl: string;
+}
+
+export function buildMessageView(webhook: SegmentEnteredWebhook, kind: DistributionKind, context: MessageContext): MessageView {
+  const { format, sender } = context;
   const { customer, segment, campaign, promotion_tier: tier, voucher } = webhook.data;
   const name = displayName(customer.name);
   const campaignExpiry = campaign?.expiration_date ? format.date(campaign.expiration_date) : null;
@@ -53,6 +72,14 @@ export function buildMessageView(webhook: SegmentEnteredWebhook, kind: Distribut
         : null,
     voucher:
       kind === 'unique_code' && voucher?.code ? voucherView(voucher, voucher.code, campaign?.campaign_type, format, campaignExpiry) : null,
+    sender: {
+      name: sender.name,
+      company_name: sender.companyName,
+      postal_address: sender.postalAddress,
+      logo_url: sender.logoUrl ?? null,
+      accent_color: sender.accentColor,
+    },
+    unsubscribe_url: context.unsubscribeUrl,
   };
 }
 

@@ -1,14 +1,12 @@
 import { recipientOf } from '../shared/emailAddress.ts';
 import { classifyDistribution, distributionIdOf, type SegmentEnteredWebhook } from '../shared/webhookContract.ts';
 import type { DistributionMessage } from './distributionMessage.ts';
-import type { Formatters } from './formatters.ts';
-import { buildMessageView } from './messageView.ts';
+import { buildMessageView, type MessageContext } from './messageView.ts';
 import { renderTemplate } from './renderTemplate.ts';
 import type { TemplateOverride } from './templates/messageTemplate.ts';
 import { selectTemplate } from './templates/registry.ts';
 
-export interface RenderMessageOptions {
-  readonly format: Formatters;
+export interface RenderMessageOptions extends MessageContext {
   /** Replaces the repository's overrides (tests). */
   readonly overrides?: Readonly<Record<string, TemplateOverride>>;
 }
@@ -20,7 +18,7 @@ export interface RenderMessageOptions {
 export function renderMessage(webhook: SegmentEnteredWebhook, options: RenderMessageOptions): DistributionMessage {
   const kind = classifyDistribution(webhook.data);
   const distributionId = distributionIdOf(webhook);
-  const view = buildMessageView(webhook, kind, options.format);
+  const view = buildMessageView(webhook, kind, options);
   const { key, template } = selectTemplate(kind, { distributionId, eventName: webhook.type }, options.overrides);
   const { customer, segment, voucher, promotion_tier: tier } = webhook.data;
   const recipient = recipientOf(customer.email);
@@ -37,6 +35,8 @@ export function renderMessage(webhook: SegmentEnteredWebhook, options: RenderMes
     subject: renderTemplate(template.subject, view, 'text').replace(/\s+/g, ' ').trim(),
     text: renderTemplate(template.text, view, 'text'),
     html: renderTemplate(template.html, view, 'html'),
+    unsubscribeUrl: options.unsubscribeUrl,
+    sender: options.sender,
     templateKey: key,
     voucherCode: kind === 'unique_code' ? (voucher?.code ?? undefined) : undefined,
     promotionTierId: kind === 'promotion' ? (tier?.id ?? undefined) : undefined,

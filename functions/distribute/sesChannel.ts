@@ -2,6 +2,7 @@ import { type SESv2Client, SendEmailCommand, type SendEmailCommandInput } from '
 import type { DeliveryChannel } from './deliveryChannel.ts';
 import type { DistributionMessage } from './distributionMessage.ts';
 import { errorName, PermanentDeliveryError, TransientDeliveryError } from './errors.ts';
+import { mailbox, unsubscribeHeaders } from './mailHeaders.ts';
 
 export interface SesChannelOptions {
   readonly client: SESv2Client;
@@ -16,8 +17,10 @@ export interface SesChannelOptions {
 const tagValue = (value: string): string => value.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 256);
 
 /**
- * The SendEmail request for a message: Simple content with subject, text and HTML in UTF-8, and
- * tags that let SES event destinations (bounces, complaints) be traced back to the send-out.
+ * The SendEmail request for a message: From with the sender's display name, Reply-To when set,
+ * Simple content with subject, text and HTML in UTF-8 and the one-click unsubscribe headers
+ * (RFC 8058), and tags that let SES event destinations (bounces, complaints) be traced back to the
+ * send-out.
  */
 export function sesSendEmailInput(
   message: DistributionMessage & { readonly to: string },
@@ -29,8 +32,9 @@ export function sesSendEmailInput(
   ];
   if (message.distributionId) tags.push({ Name: 'distribution_id', Value: tagValue(message.distributionId) });
   return {
-    FromEmailAddress: options.fromAddress,
+    FromEmailAddress: mailbox(message.sender.name, options.fromAddress),
     Destination: { ToAddresses: [message.to] },
+    ...(message.sender.replyTo ? { ReplyToAddresses: [message.sender.replyTo] } : {}),
     Content: {
       Simple: {
         Subject: { Data: message.subject, Charset: 'UTF-8' },
@@ -38,6 +42,7 @@ export function sesSendEmailInput(
           Text: { Data: message.text, Charset: 'UTF-8' },
           Html: { Data: message.html, Charset: 'UTF-8' },
         },
+        Headers: Object.entries(unsubscribeHeaders(message)).map(([Name, Value]) => ({ Name, Value })),
       },
     },
     EmailTags: tags,

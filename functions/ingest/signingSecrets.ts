@@ -1,18 +1,13 @@
-import { type CachedSecretOptions, cachedSecret } from '../shared/cachedSecret.ts';
+import { type CachedSecretOptions, cachedSecret, parseSecretList } from '../shared/cachedSecret.ts';
+
+export { parseSecretList };
+
 import { SecretNotConfiguredError, SecretUnavailableError } from './errors.ts';
 
 /** The secrets a signature may be made with: more than one while a rotation is in progress. */
 export interface SigningSecrets {
   /** Resolves the active secrets, or rejects with SecretNotConfiguredError / SecretUnavailableError. */
   current(): Promise<readonly string[]>;
-}
-
-/** Splits a comma-separated list of secrets; blanks are dropped so a stray comma is harmless. */
-export function parseSecretList(value: string): string[] {
-  return value
-    .split(',')
-    .map((secret) => secret.trim())
-    .filter((secret) => secret.length > 0);
 }
 
 /** Secrets given directly (local runs); none at all fails closed on every request. */

@@ -1,3 +1,14 @@
+/**
+ * Splits a comma-separated list of secrets (several are active during a rotation: the first is the
+ * current one); blanks are dropped so a stray comma is harmless.
+ */
+export function parseSecretList(value: string): string[] {
+  return value
+    .split(',')
+    .map((secret) => secret.trim())
+    .filter((secret) => secret.length > 0);
+}
+
 /** How long a cached secret may still be used when Secrets Manager cannot be reached. */
 export const MAX_STALE_SECRET_MS = 60 * 60 * 1000;
 

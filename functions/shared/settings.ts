@@ -6,6 +6,7 @@
  * so a default, a bound or a message cannot differ between the two. No SDK imports: the stack loads
  * this module.
  */
+import { isEmailAddress } from './emailAddress.ts';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -102,13 +103,33 @@ const intlCheck =
     }
   };
 
+/** One line of printable text, at most `max` characters, without the characters that delimit a mail header's display name. */
+const displayLine = (text: string, max: number): boolean => text.length <= max && !/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}"<>]/u.test(text);
+
+const isHttpsUrl = (text: string): boolean => {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'https:' && !url.username && !url.password;
+  } catch {
+    return false;
+  }
+};
+
+const emailProblem = (text: string): string | undefined =>
+  isEmailAddress(text) ? undefined : `must be a bare e-mail address such as offers@shop.example, got "${text}"`;
+
 export const isCurrencyCode = (value: string): boolean => /^[A-Z]{3}$/.test(value) && Intl.supportedValuesOf('currency').includes(value);
 
 // ---------------------------------------------------------------------------------------------
 // The settings
 
-/** Both functions. */
+/** More than one function. */
 export const SHARED_SETTINGS = {
+  /** Key of the unsubscribe links' tokens: given directly (local runs; wins), or a Secrets Manager secret (AWS). */
+  unsubscribeSecret: textSetting({ variable: 'UNSUBSCRIBE_SECRET' }),
+  unsubscribeSecretArn: textSetting({ variable: 'UNSUBSCRIBE_SECRET_ARN' }),
+  /** The table of customers who unsubscribed (the worker reads it, the unsubscribe function writes it). */
+  unsubscribeTableName: textSetting({ variable: 'UNSUBSCRIBE_TABLE_NAME' }),
   secretCacheTtlSeconds: integerSetting({
     variable: 'SECRET_CACHE_TTL_SECONDS',
     contextKey: 'secretCacheTtlSeconds',
@@ -178,6 +199,11 @@ export const DISTRIBUTE_SETTINGS = {
     choices: DELIVERY_CHANNELS,
   }),
   deadLetterQueueUrl: textSetting({ variable: 'DEAD_LETTER_QUEUE_URL' }),
+  /** The unsubscribe page of the stack's HTTP API, which every message links to. */
+  unsubscribeUrl: textSetting({
+    variable: 'UNSUBSCRIBE_URL',
+    check: (text) => (/^https?:\/\//.test(text) && URL.canParse(text) ? undefined : `must be an absolute http(s) URL, got "${text}"`),
+  }),
   idempotencyTableName: textSetting({ variable: 'IDEMPOTENCY_TABLE_NAME' }),
   idempotencyLockSeconds: integerSetting({ variable: 'IDEMPOTENCY_LOCK_SECONDS', defaultValue: 60, min: 1, max: MAX_LOCK_SECONDS }),
   idempotencyRetentionDays: integerSetting({
@@ -193,11 +219,7 @@ export const DISTRIBUTE_SETTINGS = {
     min: 100,
     max: 60_000,
   }),
-  sesFromAddress: textSetting({
-    variable: 'SES_FROM_ADDRESS',
-    contextKey: 'sesFromAddress',
-    check: (text) => (text.includes('@') ? undefined : 'must be an e-mail address (optionally "Name <address>")'),
-  }),
+  senderAddress: textSetting({ variable: 'SENDER_ADDRESS', contextKey: 'senderAddress', check: emailProblem }),
   sesConfigurationSet: textSetting({
     variable: 'SES_CONFIGURATION_SET',
     contextKey: 'sesConfigurationSet',
@@ -221,6 +243,36 @@ export const DISTRIBUTE_SETTINGS = {
     contextKey: 'locale',
     defaultValue: 'en-GB',
     check: intlCheck('a BCP 47 language tag such as en-GB', (value) => Intl.getCanonicalLocales(value).length === 1),
+  }),
+  senderName: textSetting({
+    variable: 'SENDER_NAME',
+    contextKey: 'senderName',
+    check: (text) =>
+      displayLine(text, 64) ? undefined : `must be one line of at most 64 characters, without " < > or control characters, got "${text}"`,
+  }),
+  replyTo: textSetting({ variable: 'REPLY_TO', contextKey: 'replyTo', check: emailProblem }),
+  companyName: textSetting({
+    variable: 'COMPANY_NAME',
+    contextKey: 'companyName',
+    defaultValue: 'Example Shop',
+    check: (text) => (displayLine(text, 100) ? undefined : `must be one line of at most 100 characters, got "${text}"`),
+  }),
+  postalAddress: textSetting({
+    variable: 'POSTAL_ADDRESS',
+    contextKey: 'postalAddress',
+    defaultValue: 'Example Street 1, 00-001 Example City, Poland',
+    check: (text) => (displayLine(text, 200) ? undefined : `must be one line of at most 200 characters, got "${text}"`),
+  }),
+  logoUrl: textSetting({
+    variable: 'LOGO_URL',
+    contextKey: 'logoUrl',
+    check: (text) => (isHttpsUrl(text) ? undefined : `must be an https URL of an image, got "${text}"`),
+  }),
+  accentColor: textSetting({
+    variable: 'ACCENT_COLOR',
+    contextKey: 'accentColor',
+    defaultValue: '#1f5fbf',
+    check: (text) => (/^#[0-9a-fA-F]{6}$/.test(text) ? undefined : `must be a colour such as #1f5fbf, got "${text}"`),
   }),
   timeZone: textSetting({
     variable: 'TIME_ZONE',
@@ -268,10 +320,17 @@ export const settingText = <TValue>(setting: Setting<TValue>, value: TValue): st
 // Names
 
 /** POWERTOOLS_SERVICE_NAME of each function: the `service` dimension its metrics and alarms carry. */
-export const SERVICE_NAMES = { ingest: 'voucherify-webhook-ingest', distribute: 'voucherify-webhook-distribute' } as const;
+export const SERVICE_NAMES = {
+  ingest: 'voucherify-webhook-ingest',
+  distribute: 'voucherify-webhook-distribute',
+  unsubscribe: 'voucherify-webhook-unsubscribe',
+} as const;
 
 /** POWERTOOLS_METRICS_NAMESPACE of both functions. */
 export const METRICS_NAMESPACE = 'VoucherifySegmentWebhook';
 
-/** The one route of the HTTP API: where Voucherify posts its webhooks. */
+/** The HTTP API's route where Voucherify posts its webhooks. */
 export const WEBHOOK_ROUTE = { method: 'POST', path: '/webhooks/voucherify' } as const;
+
+/** The HTTP API's unsubscribe page, GET to confirm and POST to unsubscribe (RFC 8058 one-click). */
+export const UNSUBSCRIBE_PATH = '/unsubscribe';

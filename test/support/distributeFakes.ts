@@ -11,7 +11,9 @@ import type { DistributeDependencies } from '../../functions/distribute/distribu
 import type { DistributionMessage } from '../../functions/distribute/distributionMessage.ts';
 import type { DeliveryRecord, IdempotencyClaim, IdempotencyLease, IdempotencyStore } from '../../functions/distribute/idempotencyStore.ts';
 import type { QueuedWebhook } from '../../functions/distribute/queuedWebhook.ts';
-import { defaultFormatters } from './segmentEnteredWebhooks.ts';
+import type { UnsubscribeList } from '../../functions/shared/unsubscribeList.ts';
+import { unsubscribeUrl } from '../../functions/shared/unsubscribeToken.ts';
+import { defaultFormatters, TEST_SENDER } from './segmentEnteredWebhooks.ts';
 
 /** Every call in order, across all fakes, so tests can check what happened before what. */
 export type Call = `${'claim' | 'complete' | 'release' | 'deliver' | 'deadLetter'}:${string}`;
@@ -84,11 +86,26 @@ export class RecordingDeadLetterQueue implements DeadLetterQueue {
   }
 }
 
+/** Customers who unsubscribed, by id; `failWith` makes the list unreadable. */
+export class InMemoryUnsubscribeList implements UnsubscribeList {
+  readonly customers = new Set<string>();
+  failWith: Error | undefined;
+  async isUnsubscribed(customerId: string): Promise<boolean> {
+    if (this.failWith) throw this.failWith;
+    return this.customers.has(customerId);
+  }
+  async unsubscribe(customerId: string): Promise<void> {
+    if (this.failWith) throw this.failWith;
+    this.customers.add(customerId);
+  }
+}
+
 export interface FakeDependencies extends DistributeDependencies {
   readonly calls: Call[];
   readonly channel: RecordingChannel;
   readonly idempotency: InMemoryIdempotencyStore;
   readonly deadLetters: RecordingDeadLetterQueue;
+  readonly unsubscribes: InMemoryUnsubscribeList;
 }
 
 export function fakeDependencies(options: { requiresEmail?: boolean } = {}): FakeDependencies {
@@ -99,6 +116,11 @@ export function fakeDependencies(options: { requiresEmail?: boolean } = {}): Fak
     idempotency: new InMemoryIdempotencyStore(calls),
     deadLetters: new RecordingDeadLetterQueue(calls),
     format: defaultFormatters,
+    sender: TEST_SENDER,
+    unsubscribeLinks: {
+      urlFor: async (customerId) => unsubscribeUrl('https://hooks.shop.example/unsubscribe', customerId, 'test-unsubscribe-secret'),
+    },
+    unsubscribes: new InMemoryUnsubscribeList(),
     overrides: {},
   };
 }

@@ -3,8 +3,10 @@
  * what a test is about changed, so no test hand-writes an event.
  */
 import { randomUUID } from 'node:crypto';
+import type { SenderIdentity } from '../../functions/distribute/config.ts';
 import type { DistributionMessage } from '../../functions/distribute/distributionMessage.ts';
 import { createFormatters } from '../../functions/distribute/formatters.ts';
+import type { MessageContext } from '../../functions/distribute/messageView.ts';
 import { renderMessage } from '../../functions/distribute/renderMessage.ts';
 import { type DistributionKind, parseWebhook, type SegmentEnteredWebhook } from '../../functions/shared/webhookContract.ts';
 import { readFixture } from './fixtures.ts';
@@ -74,6 +76,25 @@ export const freshFixtureBody = (name: string): string => withEnvelopeId(readFix
 /** The formatting the defaults give (EUR, en-GB, UTC). */
 export const defaultFormatters = createFormatters({ currency: 'EUR', locale: 'en-GB', timeZone: 'UTC' });
 
+/** Who the test messages are from. */
+export const TEST_SENDER: SenderIdentity = {
+  address: 'offers@shop.example',
+  name: 'Example Shop',
+  companyName: 'Example Shop Ltd',
+  postalAddress: 'Example Street 1, 00-001 Example City, Poland',
+  logoUrl: undefined,
+  accentColor: '#1f5fbf',
+  replyTo: 'help@shop.example',
+};
+
+export const TEST_UNSUBSCRIBE_URL = 'https://hooks.shop.example/unsubscribe?token=test';
+
+/** What a message says beyond its event, as the tests render it: formatters, sender and an unsubscribe link. */
+export const messageContext: MessageContext = { format: defaultFormatters, sender: TEST_SENDER, unsubscribeUrl: TEST_UNSUBSCRIBE_URL };
+
 /** The send-out rendered with the default templates and formatting: what a channel is given. */
 export const renderedSendOut = (kind: DistributionKind, changes: SendOutChanges = {}): DistributionMessage =>
-  renderMessage(sendOut(kind, changes), { format: defaultFormatters, overrides: {} });
+  renderMessage(sendOut(kind, changes), { ...messageContext, overrides: {} });
+
+/** The content of each paragraph of an HTML message, whatever the paragraph's style attribute. */
+export const paragraphsOf = (html: string): string[] => [...html.matchAll(/<p(?:\s[^>]*)?>(.*?)<\/p>/gs)].map((match) => match[1]!);

@@ -8,10 +8,17 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { VoucherifyWebhookStack } from '../../lib/VoucherifyWebhookStack.ts';
 import { readWebhookStackConfig } from '../../lib/webhookStackConfig.ts';
 
-/** The least a deployment must say: the SES sender. */
-export const SES_CONTEXT: Readonly<Record<string, unknown>> = { sesFromAddress: 'offers@shop.example' };
+/** Who every mail is from: what any deployment must state. */
+export const SENDER_CONTEXT: Readonly<Record<string, unknown>> = {
+  companyName: 'Shop Example Ltd',
+  postalAddress: 'Example Street 1, 00-001 Example City, Poland',
+};
+
+/** The least a deployment must say: the SES sender and who the mails are from. */
+export const SES_CONTEXT: Readonly<Record<string, unknown>> = { ...SENDER_CONTEXT, senderAddress: 'offers@shop.example' };
 
 export const HTTP_CONTEXT: Readonly<Record<string, unknown>> = {
+  ...SENDER_CONTEXT,
   deliveryChannel: 'http',
   forwardUrl: 'https://crm.shop.example/hooks/voucherify',
 };

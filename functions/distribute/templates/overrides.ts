@@ -1,4 +1,4 @@
-import { GREETING, htmlDocument, TEXT_SIGN_OFF, VOUCHER_DETAILS_HTML, VOUCHER_DETAILS_TEXT } from './fragments.ts';
+import { GREETING, htmlDocument, paragraph, TEXT_FOOTER, VOUCHER_DETAILS_HTML, VOUCHER_DETAILS_TEXT } from './fragments.ts';
 import type { TemplateOverride } from './messageTemplate.ts';
 
 /**
@@ -7,6 +7,8 @@ import type { TemplateOverride } from './messageTemplate.ts';
  * A distribution id wins over an event name; parts an override leaves out (subject, text, html)
  * come from the default template of the send-out's kind. Every entry is checked by
  * test/distribute.templates.test.ts against every kind, so a typo fails the build, not a send-out.
+ * Keep TEXT_FOOTER and htmlDocument (or their unsubscribe link and postal address): the template
+ * test fails a template without them.
  * Warning: {{segment.name}} is the marketer's internal label ("Churn risk Q4"); show it only if customers may read it.
  */
 export const TEMPLATE_OVERRIDES: Readonly<Record<string, TemplateOverride>> = {
@@ -17,12 +19,13 @@ export const TEMPLATE_OVERRIDES: Readonly<Record<string, TemplateOverride>> = {
 
 Happy birthday from all of us! Here is a little treat:
 ${VOUCHER_DETAILS_TEXT}
-${TEXT_SIGN_OFF}`,
-    html: htmlDocument(
-      'Happy birthday!',
-      `<p>${GREETING},</p>
-<p>Happy birthday from all of us! Here is a little treat:</p>
+${TEXT_FOOTER}`,
+    html: htmlDocument({
+      title: 'Happy birthday!',
+      preheader: 'Happy birthday from all of us! A little treat inside.',
+      body: `${paragraph(`${GREETING},`)}
+${paragraph('Happy birthday from all of us! Here is a little treat:')}
 ${VOUCHER_DETAILS_HTML}`,
-    ),
+    }),
   },
 };

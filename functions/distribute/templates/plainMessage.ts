@@ -1,5 +1,7 @@
-import { GREETING, htmlDocument, TEXT_SIGN_OFF } from './fragments.ts';
+import { GREETING, htmlDocument, paragraph, TEXT_FOOTER } from './fragments.ts';
 import type { MessageTemplate } from './messageTemplate.ts';
+
+const THANKS = 'Thank you for being with us. We are glad to have you.';
 
 /**
  * "Send plain message to customers": greets the customer and thanks them. It does not name the
@@ -10,11 +12,12 @@ export const PLAIN_MESSAGE_TEMPLATE: MessageTemplate = {
   subject: `{{#customer.first_name}}{{customer.first_name}}, thank you for being with us{{/customer.first_name}}{{^customer.first_name}}Thank you for being with us{{/customer.first_name}}`,
   text: `${GREETING},
 
-Thank you for being with us. We are glad to have you.
-${TEXT_SIGN_OFF}`,
-  html: htmlDocument(
-    'Thank you for being with us',
-    `<p>${GREETING},</p>
-<p>Thank you for being with us. We are glad to have you.</p>`,
-  ),
+${THANKS}
+${TEXT_FOOTER}`,
+  html: htmlDocument({
+    title: 'Thank you for being with us',
+    preheader: THANKS,
+    body: `${paragraph(`${GREETING},`)}
+${paragraph(THANKS)}`,
+  }),
 };

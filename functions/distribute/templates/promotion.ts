@@ -1,4 +1,4 @@
-import { GREETING, htmlDocument, TEXT_SIGN_OFF } from './fragments.ts';
+import { GREETING, htmlDocument, paragraph, TEXT_FOOTER } from './fragments.ts';
 import type { MessageTemplate } from './messageTemplate.ts';
 
 const TIER_NAME =
@@ -18,16 +18,19 @@ Good news: you can now enjoy ${TIER_NAME}.
 
 The offer runs until {{promotion.ends_on}}.
 {{/promotion.ends_on}}
-${TEXT_SIGN_OFF}`,
-  html: htmlDocument(
-    TIER_NAME,
-    `<p>${GREETING},</p>
-<p>Good news: you can now enjoy <strong>${TIER_NAME}</strong>.</p>
+${TEXT_FOOTER}`,
+  html: htmlDocument({
+    title: TIER_NAME,
+    preheader: `Good news: you can now enjoy ${TIER_NAME}.`,
+    body: `${paragraph(`${GREETING},`)}
+${paragraph(`Good news: you can now enjoy <strong>${TIER_NAME}</strong>.`)}
 {{#promotion.banner}}
-<p style="font-size:20px;font-weight:bold;padding:16px;background:#fff4d6;border-radius:6px">{{promotion.banner}}</p>
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="margin:0 0 16px 0">
+<tr><td class="banner" style="padding:16px;border-left:4px solid {{sender.accent_color}};border-radius:6px;background-color:#f5f7fa;color:#1f2328;font-size:20px;font-weight:bold">{{promotion.banner}}</td></tr>
+</table>
 {{/promotion.banner}}
 {{#promotion.ends_on}}
-<p>The offer runs until {{promotion.ends_on}}.</p>
+${paragraph('The offer runs until {{promotion.ends_on}}.')}
 {{/promotion.ends_on}}`,
-  ),
+  }),
 };
