@@ -295,7 +295,7 @@ export class VoucherifyWebhookStack extends Stack {
     // Ingest: may only send to the queue and read its secret (plus write its own logs).
 
     setEnvironment(ingest, [
-      [INGEST_SETTINGS.queueUrl, queue.queueUrl],
+      [SHARED_SETTINGS.queueUrl, queue.queueUrl],
       [INGEST_SETTINGS.secretArn, signingSecret.secretArn],
       // Declared empty so `sam local invoke --env-vars` may set a local secret (SAM only overrides
       // declared variables). Empty counts as unset: in AWS the function reads the ARN above.
@@ -316,6 +316,9 @@ export class VoucherifyWebhookStack extends Stack {
     const settings = DISTRIBUTE_SETTINGS;
     const workerEnvironment: SettingValues = [
       [settings.deliveryChannel, config.delivery.channel],
+      [SHARED_SETTINGS.queueUrl, queue.queueUrl],
+      [settings.maxConcurrency, config.maxConcurrency],
+      [settings.maxSendOutAgeHours, config.maxSendOutAgeHours],
       [settings.deadLetterQueueUrl, deadLetterQueue.queueUrl],
       [settings.idempotencyTableName, table.tableName],
       [settings.idempotencyLockSeconds, timings.idempotencyLockSeconds],
@@ -329,6 +332,7 @@ export class VoucherifyWebhookStack extends Stack {
       [settings.accentColor, config.sender.accentColor],
     ];
     for (const [setting, value] of [
+      [settings.sendRatePerSecond, config.sendRatePerSecond],
       [settings.senderName, config.sender.name],
       [settings.replyTo, config.sender.replyTo],
       [settings.logoUrl, config.sender.logoUrl],
@@ -343,7 +347,10 @@ export class VoucherifyWebhookStack extends Stack {
         reportBatchItemFailures: true,
       }),
     );
-    worker.function.addToRolePolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [deadLetterQueue.queueArn] }));
+    // The DLQ for permanent failures; the queue itself for records put back to wait their turn.
+    worker.function.addToRolePolicy(
+      new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [deadLetterQueue.queueArn, queue.queueArn] }),
+    );
     worker.function.addToRolePolicy(
       new PolicyStatement({
         // What functions/distribute/idempotencyStore.ts calls: claim and complete (PutItem), the
@@ -367,6 +374,15 @@ export class VoucherifyWebhookStack extends Stack {
           conditions: { StringEquals: { 'ses:FromAddress': fromAddress } },
         }),
       );
+      if (config.sendRatePerSecond === undefined) {
+        // The pacer's default rate is the account's MaxSendRate; GetAccount has no resource to scope to.
+        worker.function.addToRolePolicy(new PolicyStatement({ actions: ['ses:GetAccount'], resources: ['*'] }));
+        Validations.of(worker.role.node.findChild('DefaultPolicy')).acknowledge({
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason:
+            "ses:GetAccount on *: the action has no resource type to scope it to. It reads the account's sending quota, which the receiver paces its mails by, and nothing else.",
+        });
+      }
       if (!configurationSet) {
         Validations.of(worker.role.node.findChild('DefaultPolicy')).acknowledge({
           id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:configuration-set/*]',

@@ -14,6 +14,7 @@ import {
   INGEST_SETTINGS,
   integerSetting,
   numberSetting,
+  RECORD_OVERHEAD_MS,
   type Setting,
   SettingProblem,
   SHARED_SETTINGS,
@@ -45,8 +46,6 @@ export const STACK_SETTINGS = {
   throttlingBurstLimit: integerSetting({ contextKey: 'throttlingBurstLimit', defaultValue: 200, min: 1, max: 5000 }),
   batchSize: integerSetting({ contextKey: 'batchSize', defaultValue: 10, min: 1, max: 10_000 }),
   maxBatchingWindowSeconds: integerSetting({ contextKey: 'maxBatchingWindowSeconds', defaultValue: 0, min: 0, max: 300 }),
-  // Lambda's SQS event source needs at least 2 concurrent pollers.
-  maxConcurrency: integerSetting({ contextKey: 'maxConcurrency', defaultValue: 5, min: 2, max: 1000 }),
   // Chosen from measurements (BENCHMARKS.md, "Memory"): both functions peak at about half of 256 MB
   // under load, and wait on I/O far more than they compute, so more memory buys little.
   ingestMemoryMb: integerSetting({ contextKey: 'ingestMemoryMb', defaultValue: 256, min: 128, max: 10_240 }),
@@ -55,7 +54,8 @@ export const STACK_SETTINGS = {
   workerTimeoutSeconds: integerSetting({ contextKey: 'workerTimeoutSeconds', defaultValue: 60, min: 10, max: 900 }),
   logLevel: choiceSetting({ contextKey: 'logLevel', defaultValue: 'INFO', choices: LOG_LEVELS }),
   logRetentionDays: integerSetting({ contextKey: 'logRetentionDays', defaultValue: 30, min: 1, max: 3653 }),
-  oldestMessageAlarmMinutes: integerSetting({ contextKey: 'oldestMessageAlarmMinutes', defaultValue: 15, min: 1, max: 24 * 60 }),
+  // Unset: a quarter of maxSendOutAgeHours, so someone looks long before send-outs start to expire.
+  oldestMessageAlarmMinutes: integerSetting({ contextKey: 'oldestMessageAlarmMinutes', min: 1, max: 13 * 24 * 60 }),
   invalidSignatureAlarmThreshold: integerSetting({
     contextKey: 'invalidSignatureAlarmThreshold',
     defaultValue: 10,
@@ -122,8 +122,12 @@ export interface WebhookStackConfig {
   readonly throttlingBurstLimit: number;
   readonly batchSize: number;
   readonly maxBatchingWindowSeconds: number;
-  /** Upper bound on concurrent worker invocations: protects the e-mail provider's rate limit. */
+  /** Upper bound on concurrent worker invocations; each sends at its share of the rate. */
   readonly maxConcurrency: number;
+  /** The provider's rate across every worker; unset: SES's account rate (GetAccount), or unpaced for http until the receiver pushes back. */
+  readonly sendRatePerSecond: number | undefined;
+  /** A send-out still waiting for the provider after this long goes to the DLQ. */
+  readonly maxSendOutAgeHours: number;
   readonly ingestMemoryMb: number;
   readonly workerMemoryMb: number;
   readonly workerTimeoutSeconds: number;
@@ -322,16 +326,30 @@ function readStackConfig(parser: ContextParser): WebhookStackConfig {
       `above 10 needs maxBatchingWindowSeconds of at least 1 (Lambda's rule for SQS), got batchSize ${batchSize}`,
     );
   }
-  const maxConcurrency = parser.setting(stack.maxConcurrency);
+  const maxConcurrency = parser.setting(DISTRIBUTE_SETTINGS.maxConcurrency);
+  // Lambda's SQS event source needs at least 2 concurrent pollers.
+  if (maxConcurrency < 2) parser.problem('maxConcurrency', `must be between 2 and 1000, got ${maxConcurrency}`);
+  const sendRatePerSecond = parser.setting(DISTRIBUTE_SETTINGS.sendRatePerSecond, 'optional');
+  const maxSendOutAgeHours = parser.setting(DISTRIBUTE_SETTINGS.maxSendOutAgeHours);
   const ingestMemoryMb = parser.setting(stack.ingestMemoryMb);
   const workerMemoryMb = parser.setting(stack.workerMemoryMb);
   const workerTimeoutSeconds = parser.setting(stack.workerTimeoutSeconds);
   const deliveryTimeoutMs = parser.setting(DISTRIBUTE_SETTINGS.deliveryTimeoutMs);
-  if (deliveryTimeoutMs >= workerTimeoutSeconds * 1000) {
+  const recordBudgetMs = deliveryTimeoutMs + RECORD_OVERHEAD_MS;
+  if (recordBudgetMs >= workerTimeoutSeconds * 1000) {
     parser.problem(
       'deliveryTimeoutMs',
-      `must be shorter than the worker timeout (${workerTimeoutSeconds * 1000} ms), or a slow provider would time out the whole batch; got ${deliveryTimeoutMs}`,
+      `with ${RECORD_OVERHEAD_MS} ms for the calls around a delivery, must leave room in the worker timeout (${workerTimeoutSeconds * 1000} ms), or no record could start; got ${deliveryTimeoutMs}`,
     );
+  } else if (sendRatePerSecond !== undefined) {
+    // A batch is sent at the invocation's share of the rate: the last record must still start in time.
+    const batchSeconds = batchSize / (sendRatePerSecond / maxConcurrency) + recordBudgetMs / 1000;
+    if (batchSeconds > workerTimeoutSeconds) {
+      parser.problem(
+        'batchSize',
+        `${batchSize} records at ${sendRatePerSecond}/s shared by ${maxConcurrency} workers take ${Math.ceil(batchSeconds)} s with the delivery timeout, more than workerTimeoutSeconds (${workerTimeoutSeconds}); lower batchSize or maxConcurrency, or raise workerTimeoutSeconds`,
+      );
+    }
   }
   const maxBodyBytes = parser.setting(INGEST_SETTINGS.maxBodyBytes);
   const maxEventAgeSeconds = parser.setting(INGEST_SETTINGS.maxEventAgeSeconds);
@@ -349,7 +367,13 @@ function readStackConfig(parser: ContextParser): WebhookStackConfig {
       `must be one of CloudWatch Logs' periods (${LOG_RETENTION_DAYS.join(', ')}), got ${logRetentionDays}`,
     );
   }
-  const oldestMessageAlarmMinutes = parser.setting(stack.oldestMessageAlarmMinutes);
+  const oldestMessageAlarmMinutes = parser.setting(stack.oldestMessageAlarmMinutes, 'optional') ?? (maxSendOutAgeHours * 60) / 4;
+  if (oldestMessageAlarmMinutes >= maxSendOutAgeHours * 60) {
+    parser.problem(
+      'oldestMessageAlarmMinutes',
+      `must be below maxSendOutAgeHours (${maxSendOutAgeHours} h): the alarm must fire before send-outs expire, got ${oldestMessageAlarmMinutes}`,
+    );
+  }
   const invalidSignatureAlarmThreshold = parser.setting(stack.invalidSignatureAlarmThreshold);
   const queueEncryption = parser.setting(stack.queueEncryption);
 
@@ -362,6 +386,8 @@ function readStackConfig(parser: ContextParser): WebhookStackConfig {
     batchSize,
     maxBatchingWindowSeconds,
     maxConcurrency,
+    sendRatePerSecond,
+    maxSendOutAgeHours,
     ingestMemoryMb,
     workerMemoryMb,
     workerTimeoutSeconds,

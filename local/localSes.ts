@@ -4,7 +4,7 @@
  * them at GET /store (its web page at / shows them too), which is how tests read what was sent.
  *
  * Known differences from SES: it accepts any address (no sandbox, no verification), keeps no
- * configuration set or tags, and never throttles; its store is one per process, shared by every
+ * configuration set or tags, and never throttles (GetAccount reports LOCAL_SES_MAX_SEND_RATE); its store is one per process, shared by every
  * server started in it.
  */
 import type { Server } from 'node:http';
@@ -35,7 +35,31 @@ export interface LocalSes {
   stop(): Promise<void>;
 }
 
+/** The sending rate the local account reports (GetAccount): a new production account's. */
+export const LOCAL_SES_MAX_SEND_RATE = 14;
+
+/** What aws-ses-v2-local answers GetAccount with; it reads AWS_SES_ACCOUNT when a request comes. */
+const localAccount = (maxSendRate: number) => ({
+  DedicatedIpAutoWarmupEnabled: false,
+  Details: {
+    AdditionalContactEmailAddresses: [],
+    ContactLanguage: 'EN',
+    MailType: 'MARKETING',
+    ReviewDetails: { CaseId: 'local', Status: 'GRANTED' },
+    UseCaseDescription: 'Local runs',
+    WebsiteURL: 'https://shop.example',
+  },
+  EnforcementStatus: 'HEALTHY',
+  ProductionAccessEnabled: true,
+  SendingEnabled: true,
+  SendQuota: { Max24HourSend: 50_000, MaxSendRate: maxSendRate, SentLast24Hours: 0 },
+  SuppressionAttributes: { SuppressedReasons: [] },
+});
+
 export async function startLocalSes(options: { port?: number } = {}): Promise<LocalSes> {
+  // The account is read from the process environment, so it is one per process, like the store;
+  // a value set before start (a test of another rate) is kept.
+  process.env.AWS_SES_ACCOUNT ??= JSON.stringify(localAccount(LOCAL_SES_MAX_SEND_RATE));
   // The package is CommonJS with its server as `exports.default`.
   const server: Server = await sesV2Local.default({ host: '127.0.0.1', port: options.port ?? 0 });
   const { port } = server.address() as AddressInfo;

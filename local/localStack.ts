@@ -8,9 +8,10 @@
  *
  * Every server listens on 127.0.0.1.
  */
+
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { createIngestHandler } from '../functions/ingest/ingestHandler.ts';
-import { UNSUBSCRIBE_PATH, WEBHOOK_ROUTE } from '../functions/shared/settings.ts';
+import { RECORD_OVERHEAD_MS, UNSUBSCRIBE_PATH, WEBHOOK_ROUTE } from '../functions/shared/settings.ts';
 import { createUnsubscribeHandler } from '../functions/unsubscribe/unsubscribeHandler.ts';
 import { type LocalApiGateway, startLocalApiGateway } from './apiGatewayServer.ts';
 import { localAwsEnvironment } from './localAws.ts';
@@ -110,13 +111,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     throw new Error(`The idempotency lock (${lockSeconds} s) must outlast the worker timeout (${workerTimeoutSeconds} s)`);
   }
   const channelEnvironment = channelVariables(options);
-  // As the stack requires, one delivery attempt fits in the worker's timeout (else Middy's timeout
-  // fails the whole batch while its records are still being delivered). The function's own default
-  // (5 s) is kept whenever it fits, as it does for npm start.
+  // As the stack requires, one record (its delivery and the calls around it) fits in the worker's
+  // timeout, or none would ever start. The function's own default (5 s) is kept whenever it fits,
+  // as it does for npm start.
   const givenDeliveryTimeout = options.extraEnvironment?.DELIVERY_TIMEOUT_MS ?? process.env.DELIVERY_TIMEOUT_MS;
   const deliveryTimeout = givenDeliveryTimeout ?? String(Math.min(5000, (workerTimeoutSeconds * 1000) / 2));
-  if (Number(deliveryTimeout) >= workerTimeoutSeconds * 1000) {
-    throw new Error(`DELIVERY_TIMEOUT_MS (${deliveryTimeout} ms) must be shorter than the worker timeout (${workerTimeoutSeconds} s)`);
+  if (Number(deliveryTimeout) + RECORD_OVERHEAD_MS >= workerTimeoutSeconds * 1000) {
+    throw new Error(
+      `DELIVERY_TIMEOUT_MS (${deliveryTimeout} ms) plus ${RECORD_OVERHEAD_MS} ms must be shorter than the worker timeout (${workerTimeoutSeconds} s)`,
+    );
   }
 
   const started: { stop(): Promise<unknown> }[] = [];
@@ -180,6 +183,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         ...channelEnvironment,
         ...unsubscribeEnvironment,
         UNSUBSCRIBE_URL: `${gateway.origin}${UNSUBSCRIBE_PATH}`,
+        QUEUE_URL: queueUrl,
+        // All pollers share one handler, and so one pacer, which therefore gets the whole rate.
+        WORKER_MAX_CONCURRENCY: '1',
         DEAD_LETTER_QUEUE_URL: deadLetterQueueUrl,
         IDEMPOTENCY_TABLE_NAME: LOCAL_TABLE_NAME,
         IDEMPOTENCY_LOCK_SECONDS: String(lockSeconds),

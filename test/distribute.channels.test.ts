@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
-import { PermanentDeliveryError, TransientDeliveryError } from '../functions/distribute/errors.ts';
+import { PermanentDeliveryError, ThrottledDeliveryError, TransientDeliveryError } from '../functions/distribute/errors.ts';
 import { classifyHttpStatus, FORWARD_HEADERS, forwardRequest, httpChannel } from '../functions/distribute/httpChannel.ts';
 import { outboxChannel } from '../functions/distribute/outboxChannel.ts';
 import { classifySesError, sesChannel, sesSendEmailInput } from '../functions/distribute/sesChannel.ts';
@@ -18,7 +18,7 @@ import { closedPort, type ScriptedHttpServer, sesErrorReply, startScriptedHttpSe
 import { renderedSendOut } from './support/segmentEnteredWebhooks.ts';
 
 const FROM = 'hello@shop.example';
-const CLASSES = { permanent: PermanentDeliveryError, transient: TransientDeliveryError } as const;
+const CLASSES = { permanent: PermanentDeliveryError, transient: TransientDeliveryError, throttled: ThrottledDeliveryError } as const;
 
 describe('the ses channel', () => {
   test('sends Simple content with subject, text and HTML in UTF-8, the configuration set and tags naming the send-out', () => {
@@ -65,8 +65,10 @@ describe('the ses channel', () => {
     ['MailFromDomainNotVerifiedException', 400, 'permanent'],
     ['NotFoundException', 404, 'permanent'],
     ['Unknown', 400, 'permanent'],
-    ['TooManyRequestsException', 429, 'transient'],
-    ['LimitExceededException', 400, 'transient'],
+    ['TooManyRequestsException', 429, 'throttled'],
+    ['LimitExceededException', 400, 'throttled'],
+    ['ThrottlingException', 400, 'throttled'],
+    ['Unknown', 429, 'throttled'],
     ['SendingPausedException', 400, 'transient'],
     ['AccountSuspendedException', 400, 'transient'],
     ['InternalFailure', 500, 'transient'],
@@ -76,6 +78,8 @@ describe('the ses channel', () => {
   ] as const)('classifies %s (HTTP %p) as %s', (name, status, expected) => {
     const classified = classifySesError(sdkError(name, status));
     expect(classified).toBeInstanceOf(CLASSES[expected]);
+    // Throttling is a kind of transient failure; a plain transient one is not throttling.
+    expect(classified instanceof ThrottledDeliveryError).toBe(expected === 'throttled');
     expect(classified.detail).toBe(`ses:${name}${status ? `:${status}` : ''}`);
     // The error's message can quote the recipient: it never becomes the detail.
     expect(classified.detail).not.toContain('@');
@@ -125,7 +129,7 @@ describe('the ses channel', () => {
     });
 
     test.each([
-      ['TooManyRequestsException', 429, 'transient'],
+      ['TooManyRequestsException', 429, 'throttled'],
       ['SendingPausedException', 400, 'transient'],
       ['InternalFailure', 500, 'transient'],
       ['MessageRejected', 400, 'permanent'],
@@ -199,9 +203,9 @@ describe('the http channel', () => {
     [404, 'permanent'],
     [422, 'permanent'],
     [408, 'transient'],
-    [429, 'transient'],
+    [429, 'throttled'],
     [500, 'transient'],
-    [503, 'transient'],
+    [503, 'throttled'],
   ])('classifies HTTP %i as %s', (status, expected) => {
     expect(classifyHttpStatus(status)).toBe(expected);
   });
@@ -231,9 +235,10 @@ describe('the http channel', () => {
     });
 
     test.each([
-      [503, 'transient'],
-      [429, 'transient'],
+      [503, 'throttled'],
+      [429, 'throttled'],
       [408, 'transient'],
+      [500, 'transient'],
       [404, 'permanent'],
       [422, 'permanent'],
     ] as const)('turns HTTP %i into a %s failure naming the status', async (status, expected) => {
@@ -241,6 +246,24 @@ describe('the http channel', () => {
       const failure = channel().deliver(renderedSendOut('promotion'));
       await expect(failure).rejects.toBeInstanceOf(CLASSES[expected]);
       await expect(failure).rejects.toMatchObject({ detail: `http:${status}` });
+      expect((await failure.catch((error: unknown) => error)) instanceof ThrottledDeliveryError).toBe(expected === 'throttled');
+    });
+
+    test.each([
+      ['seconds', '7', 7000],
+      ['an HTTP date', new Date(1_700_000_030_000).toUTCString(), 30_000],
+      ['more than SQS can delay', '86400', 15 * 60 * 1000],
+      ['nothing readable', 'soon', undefined],
+    ])('reads a Retry-After given as %s', async (_name, retryAfter, expectedMs) => {
+      receiver.script({ status: 429, headers: { 'retry-after': retryAfter } });
+      const throttled = httpChannel({
+        url: new URL(`${receiver.url}/crm`),
+        signingSecret: async () => SECRET,
+        timeoutMs: 2000,
+        now: () => 1_700_000_000_000,
+      }).deliver(renderedSendOut('promotion'));
+      await expect(throttled).rejects.toBeInstanceOf(ThrottledDeliveryError);
+      await expect(throttled).rejects.toMatchObject({ retryAfterMs: expectedMs });
     });
 
     test('refuses, for good and with a reason, a message whose headers cannot be built, and sends nothing', async () => {

@@ -2,6 +2,7 @@ import { loadDistributeConfig } from '../functions/distribute/config.ts';
 import { ConfigurationError } from '../functions/shared/settings.ts';
 
 const REQUIRED = {
+  QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/webhooks',
   DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/dlq',
   IDEMPOTENCY_TABLE_NAME: 'idempotency',
   OUTBOX_FILE: '/tmp/outbox.jsonl',
@@ -20,9 +21,11 @@ const failureOf = (env: Record<string, string>) => {
 };
 
 describe('loadDistributeConfig', () => {
-  test('defaults to the outbox channel, a 60 s lock, 15 days of retention, a 5 s delivery timeout, EUR, en-GB and UTC', () => {
+  test('defaults to the outbox channel unpaced, a 24 h maximum age, a 60 s lock, 15 days of retention, a 5 s delivery timeout, EUR, en-GB and UTC', () => {
     expect(loadDistributeConfig(REQUIRED)).toEqual({
       delivery: { channel: 'outbox', outboxFile: '/tmp/outbox.jsonl' },
+      pacing: { ratePerSecond: undefined, concurrency: 5, maxSendOutAgeHours: 24 },
+      queueUrl: REQUIRED.QUEUE_URL,
       deadLetterQueueUrl: REQUIRED.DEAD_LETTER_QUEUE_URL,
       idempotencyTableName: 'idempotency',
       idempotencyLockSeconds: 60,
@@ -106,8 +109,12 @@ describe('loadDistributeConfig', () => {
       CURRENCY: 'PLN',
       LOCALE: 'pl-PL',
       TIME_ZONE: 'Europe/Warsaw',
+      SEND_RATE_PER_SECOND: '12.5',
+      WORKER_MAX_CONCURRENCY: '4',
+      MAX_SEND_OUT_AGE_HOURS: '6',
     });
     expect(config).toMatchObject({
+      pacing: { ratePerSecond: 12.5, concurrency: 4, maxSendOutAgeHours: 6 },
       idempotencyLockSeconds: 90,
       idempotencyRetentionDays: 30,
       deliveryTimeoutMs: 8000,
@@ -117,6 +124,9 @@ describe('loadDistributeConfig', () => {
 
   test.each([
     ['the DLQ is missing', { DEAD_LETTER_QUEUE_URL: '' }, 'DEAD_LETTER_QUEUE_URL'],
+    ['the queue to put records back on is missing', { QUEUE_URL: '' }, 'QUEUE_URL'],
+    ['the rate is not a positive number', { SEND_RATE_PER_SECOND: '0' }, 'SEND_RATE_PER_SECOND'],
+    ['the maximum age outlives the queue', { MAX_SEND_OUT_AGE_HOURS: '400' }, 'MAX_SEND_OUT_AGE_HOURS'],
     ['the idempotency table is missing', { IDEMPOTENCY_TABLE_NAME: ' ' }, 'IDEMPOTENCY_TABLE_NAME'],
     ['the channel is unknown', { DELIVERY_CHANNEL: 'sms' }, 'DELIVERY_CHANNEL'],
     ['the outbox has no file', { OUTBOX_FILE: '' }, 'OUTBOX_FILE'],

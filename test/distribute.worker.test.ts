@@ -21,7 +21,16 @@ import { type LocalSes, startLocalSes } from '../local/localSes.ts';
 import { type LocalSqs, startLocalSqs } from '../local/localSqs.ts';
 import { type CapturedOutput, captureOutput, setEnvironment } from './support/captureOutput.ts';
 import { DELIVERABLE_FIXTURES, readFixture } from './support/fixtures.ts';
-import { type BatchHandler, drain, enqueueRaw, enqueueSendOut, type QueueRef, runRound, runUntilEmpty } from './support/queueRounds.ts';
+import {
+  type BatchHandler,
+  drain,
+  enqueueRaw,
+  enqueueSendOut,
+  nextRound,
+  type QueueRef,
+  runRound,
+  runUntilEmpty,
+} from './support/queueRounds.ts';
 import { closedPort, type ScriptedHttpServer, sesErrorReply, startScriptedHttpServer } from './support/scriptedHttpServer.ts';
 import { freshFixtureBody, sendOutBody } from './support/segmentEnteredWebhooks.ts';
 
@@ -47,6 +56,7 @@ const workerEnvironment = (overrides: Record<string, string> = {}): Record<strin
   ...process.env,
   DELIVERY_CHANNEL: 'ses',
   SENDER_ADDRESS: FROM,
+  QUEUE_URL: queue.url,
   DEAD_LETTER_QUEUE_URL: dlq.url,
   IDEMPOTENCY_TABLE_NAME: TABLE,
   IDEMPOTENCY_LOCK_SECONDS: '25',
@@ -168,25 +178,36 @@ describe('the distribute worker with SES', () => {
     expect(outcomes.filter((outcome) => outcome === 'skipped:duplicate')).toHaveLength(2);
   });
 
-  test('retries a send-out SES throttled, then delivers it once', async () => {
+  test('puts a send-out SES throttled back on the queue as a new message, delayed, keeping its age, then delivers it once', async () => {
     const proxy = await startScriptedHttpServer({ proxyTo: ses.endpoint });
-    // One SDK attempt, so the retry under test is the queue's.
+    // One SDK attempt, so the wait under test is the queue's; a configured rate, so no GetAccount call.
     const sesv2 = new SESv2Client({ ...localAwsClientConfig(), endpoint: proxy.url, maxAttempts: 1 });
     try {
-      const handler = worker({}, { wiring: { sesv2 } });
+      const handler = worker({ SEND_RATE_PER_SECOND: '100' }, { wiring: { sesv2 } });
       proxy.script(sesErrorReply(429, 'TooManyRequestsException'));
       await enqueueSendOut(queue, sendOutBody('unique_code'));
 
       const first = await runRound(queue, handler);
-      expect(first?.failed).toHaveLength(1);
+      const deferredAt = Date.now();
+      // Handled, not failed: the record is back on the queue as a new message, so no receive is spent.
+      expect(first?.failed).toEqual([]);
       expect(await ses.sentEmails()).toHaveLength(0);
-
-      const second = await runRound(queue, handler);
-      expect(second?.failed).toEqual([]);
-      expect(second?.event.Records[0]?.attributes.ApproximateReceiveCount).toBe('2');
-      expect(await ses.sentEmails()).toHaveLength(1);
       expect(await runRound(queue, handler)).toBeUndefined();
-      expect(loggedOutcomes().map((entry) => entry.outcome)).toEqual(['transient_failure', 'delivered']);
+
+      const second = await nextRound(queue, handler);
+      const [record] = second.event.Records;
+      expect(second.failed).toEqual([]);
+      expect(record?.attributes.ApproximateReceiveCount).toBe('1');
+      expect(record?.messageAttributes.Deferrals?.stringValue).toBe('1');
+      expect(record?.messageAttributes.FirstQueuedAt?.stringValue).toBe(first?.event.Records[0]?.attributes.SentTimestamp);
+      // Delayed: it comes back no sooner than SQS's one-second step.
+      expect(Date.now() - deferredAt).toBeGreaterThanOrEqual(900);
+      expect(await ses.sentEmails()).toHaveLength(1);
+      expect(await drain(dlq)).toEqual([]);
+      expect(loggedOutcomes()).toEqual([
+        expect.objectContaining({ outcome: 'deferred', reason: 'throttled' }),
+        expect.objectContaining({ outcome: 'delivered' }),
+      ]);
     } finally {
       sesv2.destroy();
       await proxy.stop();
@@ -226,7 +247,7 @@ describe('the distribute worker with SES', () => {
     const proxy = await startScriptedHttpServer({ proxyTo: ses.endpoint });
     const sesv2 = new SESv2Client({ ...localAwsClientConfig(), endpoint: proxy.url, maxAttempts: 1 });
     try {
-      const handler = worker({}, { wiring: { sesv2 } });
+      const handler = worker({ SEND_RATE_PER_SECOND: '100' }, { wiring: { sesv2 } });
       const body = sendOutBody('unique_code');
       proxy.script(sesErrorReply(400, 'MessageRejected'));
       await enqueueSendOut(queue, body);
@@ -301,7 +322,7 @@ describe('the distribute worker with SES', () => {
   test("a record that keeps failing transiently reaches the DLQ through the queue's own redrive policy", async () => {
     const sesv2 = new SESv2Client({ ...localAwsClientConfig(), endpoint: `http://127.0.0.1:${await closedPort()}`, maxAttempts: 1 });
     try {
-      const handler = worker({}, { wiring: { sesv2 } });
+      const handler = worker({ SEND_RATE_PER_SECOND: '100' }, { wiring: { sesv2 } });
       const body = sendOutBody('plain_message');
       await enqueueSendOut(queue, body);
       for (let receive = 1; receive <= MAX_RECEIVE_COUNT; receive++) expect((await runRound(queue, handler))?.failed).toHaveLength(1);
@@ -337,10 +358,33 @@ describe('the distribute worker with the http channel', () => {
   });
   afterAll(() => receiver.stop());
 
-  test('retries a 503, then delivers once with a signature the receiver can verify, e-mail or not', async () => {
+  test('puts a send-out the receiver throttles with 429 back on the queue for at least its Retry-After, then delivers it once', async () => {
+    const handler = worker({ DELIVERY_CHANNEL: 'http', FORWARD_URL: `${receiver.url}/crm`, FORWARD_SIGNING_SECRET: FORWARD_SECRET });
+    receiver.requests.length = 0;
+    receiver.script({ status: 429, headers: { 'retry-after': '2' } });
+    await enqueueSendOut(queue, sendOutBody('plain_message'));
+
+    const first = await runRound(queue, handler);
+    const deferredAt = Date.now();
+    expect(first?.failed).toEqual([]);
+    const second = await nextRound(queue, handler);
+    expect(Date.now() - deferredAt).toBeGreaterThanOrEqual(1900);
+    expect(second.failed).toEqual([]);
+    expect(second.event.Records[0]?.attributes.ApproximateReceiveCount).toBe('1');
+    expect(receiver.requests).toHaveLength(2);
+    expect(await drain(dlq)).toEqual([]);
+    expect(output.json()).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ outcome: 'deferred', reason: 'throttled', detail: 'http:429', retry_after_ms: 2000 }),
+      ]),
+    );
+  });
+
+  test('retries a 500, then delivers once with a signature the receiver can verify, e-mail or not', async () => {
     const handler = worker({ DELIVERY_CHANNEL: 'http', FORWARD_URL: `${receiver.url}/crm`, FORWARD_SIGNING_SECRET: FORWARD_SECRET });
     const body = sendOutBody('plain_message', { customer: { email: null } });
-    receiver.script({ status: 503 });
+    receiver.requests.length = 0;
+    receiver.script({ status: 500 });
     await enqueueSendOut(queue, body);
 
     const rounds = await runUntilEmpty(queue, handler);
@@ -436,12 +480,25 @@ describe('the distribute worker with the outbox channel', () => {
 describe('the dead-letter queue', () => {
   test('keeps the body and attributes, and makes a detail SQS would refuse acceptable, shortened', async () => {
     const deadLetters = sqsDeadLetterQueue({ client: sqsClient, queueUrl: dlq.url, timeoutMs: 5000 });
-    const webhook = { messageId: 'm-1', body: '{"id":"whs_1"}', attributes: { EnvelopeId: { DataType: 'String', StringValue: 'whs_1' } } };
+    const webhook = {
+      messageId: 'm-1',
+      body: '{"id":"whs_1"}',
+      attributes: {
+        EnvelopeId: { DataType: 'String', StringValue: 'whs_1' },
+        FirstQueuedAt: { DataType: 'String', StringValue: '1700000000000' },
+        Deferrals: { DataType: 'String', StringValue: '3' },
+      },
+      firstQueuedAtMs: 1_700_000_000_000,
+      deferrals: 3,
+    };
     await deadLetters.send(webhook, { reason: 'invalid_payload', detail: `data.\u0000.\uD800: is required ${'x'.repeat(600)}` });
     const [message] = await drain(dlq);
     expect(message?.Body).toBe(webhook.body);
     const attributes = attributeValues(message?.MessageAttributes);
     expect(attributes).toMatchObject({ EnvelopeId: 'whs_1', FailureReason: 'invalid_payload' });
+    // A redrive starts a fresh wait: the deferral bookkeeping stays behind.
+    expect(attributes).not.toHaveProperty('FirstQueuedAt');
+    expect(attributes).not.toHaveProperty('Deferrals');
     expect(attributes.FailureDetail).toMatch(/^data\.\uFFFD\.\uFFFD: is required x+$/);
     expect(attributes.FailureDetail).toHaveLength(500);
   });

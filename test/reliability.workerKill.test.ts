@@ -22,6 +22,7 @@ import {
   type SendOutCopy,
   startReliabilityPipeline,
   TAKEOVER_VISIBILITY_TIMEOUT_SECONDS,
+  withoutTimeBudgetDeferrals,
 } from './support/reliabilityPipeline.ts';
 import { type ScriptedHttpServer, startScriptedHttpServer } from './support/scriptedHttpServer.ts';
 import { startWorkerProcess, type WorkerProcess } from './support/workerProcess.ts';
@@ -43,6 +44,10 @@ beforeAll(async () => {
       workerConcurrency: 1,
       batchSize: 10,
       visibilityTimeoutSeconds: TAKEOVER_VISIBILITY_TIMEOUT_SECONDS,
+      // Room for a freshly started worker process to reach its first send before the last moment a
+      // record may start; the lock still expires before the visibility timeout.
+      workerTimeoutSeconds: 2.5,
+      idempotencyLockSeconds: 3,
       extraEnvironment: { DELIVERY_TIMEOUT_MS: '1200' },
     },
   });
@@ -118,7 +123,9 @@ describe('the worker process killed', () => {
     expect(redelivered.map((sendOut) => attempts.get(sendOut.id))).toEqual([2, 2, 2, 2, 2, 2]);
     // The new worker recognised what the dead one had finished, and took over the claims it had not.
     for (const sendOut of deliveredFirst) expect(outcomesIn(second, sendOut)).toEqual(['skipped:duplicate']);
-    for (const sendOut of redelivered) expect(outcomesIn(second, sendOut)).toEqual(['delivered']);
+    // With the short timeout used here, a record whose turn comes too late for an invocation goes
+    // back on the queue first; whatever the path, it ends delivered, once.
+    for (const sendOut of redelivered) expect(withoutTimeBudgetDeferrals(outcomesIn(second, sendOut))).toEqual(['delivered']);
     expect((await stack.queueDepths()).deadLettered).toBe(0);
   }, 45_000);
 

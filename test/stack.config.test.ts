@@ -170,7 +170,7 @@ describe('refusing a stack that would deploy but not work', () => {
     [{ workerTimeoutSeconds: '5' }, /^workerTimeoutSeconds: must be between 10 and 900/],
     [
       { deliveryTimeoutMs: '60000', workerTimeoutSeconds: '30' },
-      /^deliveryTimeoutMs: must be shorter than the worker timeout \(30000 ms\)/,
+      /^deliveryTimeoutMs: with 500 ms for the calls around a delivery, must leave room in the worker timeout \(30000 ms\)/,
     ],
     [{ maxBodyBytes: String(1024 * 1024) }, /^maxBodyBytes: must be between 1024 and 1032192/],
     [{ maxEventAgeSeconds: String(16 * 86_400) }, /^maxEventAgeSeconds: must be between 0 and 1296000/],

@@ -29,7 +29,7 @@ function grants(statements: readonly Statement[]): Record<string, unknown[]> {
     expect(statement.Effect).toBe('Allow');
     for (const action of actionsOf(statement)) {
       byAction[action] ??= [];
-      byAction[action].push(statement.Resource);
+      byAction[action].push(...[statement.Resource].flat());
     }
   }
   return byAction;
@@ -44,20 +44,24 @@ describe('least privilege', () => {
   test.each([
     ['ses', ses.template],
     ['http', http.template],
-  ])('no policy in the %s stack allows a wildcard action or a wildcard resource', (_, template) => {
-    const documents = [
-      ...Object.values(resourcesOfType(template, 'AWS::IAM::Policy')).map((policy) => policy.Properties?.PolicyDocument),
-      ...Object.values(resourcesOfType(template, 'AWS::SQS::QueuePolicy')).map((policy) => policy.Properties?.PolicyDocument),
-      ...Object.values(resourcesOfType(template, 'AWS::SNS::TopicPolicy')).map((policy) => policy.Properties?.PolicyDocument),
-    ] as Array<{ Statement: Statement[] }>;
-    expect(documents.length).toBeGreaterThan(0);
-    const allows = documents.flatMap((document) => document.Statement).filter((statement) => statement.Effect === 'Allow');
-    expect(allows.length).toBeGreaterThan(0);
-    for (const statement of allows) {
-      for (const action of actionsOf(statement)) expect(action).not.toContain('*');
-      expect(JSON.stringify(statement.Resource)).not.toMatch(/^"\*"$|\["\*"\]/);
-    }
-  });
+  ])(
+    'no policy in the %s stack allows a wildcard action, or a wildcard resource but for ses:GetAccount (which has none)',
+    (_, template) => {
+      const documents = [
+        ...Object.values(resourcesOfType(template, 'AWS::IAM::Policy')).map((policy) => policy.Properties?.PolicyDocument),
+        ...Object.values(resourcesOfType(template, 'AWS::SQS::QueuePolicy')).map((policy) => policy.Properties?.PolicyDocument),
+        ...Object.values(resourcesOfType(template, 'AWS::SNS::TopicPolicy')).map((policy) => policy.Properties?.PolicyDocument),
+      ] as Array<{ Statement: Statement[] }>;
+      expect(documents.length).toBeGreaterThan(0);
+      const allows = documents.flatMap((document) => document.Statement).filter((statement) => statement.Effect === 'Allow');
+      expect(allows.length).toBeGreaterThan(0);
+      for (const statement of allows) {
+        for (const action of actionsOf(statement)) expect(action).not.toContain('*');
+        if (JSON.stringify(actionsOf(statement)) === '["ses:GetAccount"]') continue;
+        expect(JSON.stringify(statement.Resource)).not.toMatch(/^"\*"$|\["\*"\]/);
+      }
+    },
+  );
 
   test('the only wildcard actions are the TLS-only denials on the queues and the topic', () => {
     const denials = [
@@ -108,7 +112,7 @@ describe('least privilege', () => {
     expect(JSON.stringify(permissionsOf(ses.template, FUNCTION_LOGICAL_IDS.ingest).statements)).not.toContain(deadLetterQueue);
   });
 
-  test('the worker consumes the queue, sends to the DLQ, claims and completes on its table, reads the unsubscribes and writes its own logs', () => {
+  test('the worker consumes the queue, puts records back on it, sends to the DLQ, claims and completes on its table, reads the unsubscribes and writes its own logs', () => {
     const queue = resourceNamed(ses.template, 'AWS::SQS::Queue', 'WebhooksQueue').id;
     const deadLetterQueue = resourceNamed(ses.template, 'AWS::SQS::Queue', 'WebhooksDeadLetterQueue').id;
     const table = resourceNamed(ses.template, 'AWS::DynamoDB::Table', 'IdempotencyTable').id;
@@ -119,7 +123,7 @@ describe('least privilege', () => {
       'sqs:ReceiveMessage': [getAtt(queue)],
       'sqs:DeleteMessage': [getAtt(queue)],
       'sqs:ChangeMessageVisibility': [getAtt(queue)],
-      'sqs:SendMessage': [getAtt(deadLetterQueue)],
+      'sqs:SendMessage': [getAtt(deadLetterQueue), getAtt(queue)],
       'dynamodb:GetItem': [getAtt(table), getAtt(unsubscribes)],
       'dynamodb:PutItem': [getAtt(table)],
       'dynamodb:DeleteItem': [getAtt(table)],
@@ -135,7 +139,7 @@ describe('least privilege', () => {
 
   test('with SES the worker may send only from the configured address, through its identity and configuration set', () => {
     const statements = permissionsOf(ses.template, FUNCTION_LOGICAL_IDS.distribute).statements.filter((statement) =>
-      actionsOf(statement).some((action) => action.startsWith('ses:')),
+      actionsOf(statement).some((action) => action.startsWith('ses:') && action !== 'ses:GetAccount'),
     );
     expect(statements).toHaveLength(1);
     const [statement] = statements as [Statement];
@@ -154,6 +158,15 @@ describe('least privilege', () => {
     // No configuration set named: one attached to the identity as its default may be checked.
     const plain = JSON.stringify(permissionsOf(buildStack(SES_CONTEXT).template, FUNCTION_LOGICAL_IDS.distribute).statements);
     expect(plain).toContain(':configuration-set/*"');
+  });
+
+  test("with SES the worker may read the account's sending rate, unless a rate is configured", () => {
+    const readsAccount = (template: typeof ses.template) =>
+      permissionsOf(template, FUNCTION_LOGICAL_IDS.distribute).statements.some((statement) =>
+        actionsOf(statement).includes('ses:GetAccount'),
+      );
+    expect(readsAccount(ses.template)).toBe(true);
+    expect(readsAccount(buildStack({ ...SES_CONTEXT, sendRatePerSecond: '20' }).template)).toBe(false);
   });
 
   test('an address identity is used when the context names one', () => {

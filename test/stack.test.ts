@@ -382,11 +382,11 @@ describe('the alarms', () => {
     expect(JSON.stringify(alarm(ses.template, 'DeadLetterQueueNotEmptyAlarm').AlarmDescription)).toContain('DeadLetterRedriveCommand');
   });
 
-  test('the oldest-message alarm fires after 15 minutes of backlog by default', () => {
+  test('the oldest-message alarm fires at a quarter of the maximum send-out age by default, long before send-outs expire', () => {
     expect(alarm(ses.template, 'OldestMessageAgeAlarm')).toMatchObject({
       MetricName: 'ApproximateAgeOfOldestMessage',
       Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [mainQueue(ses.template).id, 'QueueName'] } }],
-      Threshold: 900,
+      Threshold: 6 * 60 * 60,
     });
   });
 

@@ -50,14 +50,19 @@ const functionEnvironment = (context: BenchContext, service: string, variables: 
 /** The secret is given directly, not fetched from Secrets Manager, so every build starts from the same place. */
 export const ingestEnvironment = (context: BenchContext): NodeJS.ProcessEnv =>
   functionEnvironment(context, SERVICE_NAMES.ingest, {
-    [INGEST_SETTINGS.queueUrl.variable!]: context.emulators.queueUrl(BENCH_QUEUES.webhooks),
+    [SHARED_SETTINGS.queueUrl.variable!]: context.emulators.queueUrl(BENCH_QUEUES.webhooks),
     [INGEST_SETTINGS.secretValue.variable!]: SECRET,
   });
 
-/** The SES channel, the stack's default, against the local SES. */
+/**
+ * The SES channel, the stack's default, against the local SES; a rate far above what a batch sends,
+ * so the worker's own cost is measured, not the pacing.
+ */
 export const workerEnvironment = (context: BenchContext): NodeJS.ProcessEnv =>
   functionEnvironment(context, SERVICE_NAMES.distribute, {
     [DISTRIBUTE_SETTINGS.deliveryChannel.variable!]: 'ses',
+    [DISTRIBUTE_SETTINGS.sendRatePerSecond.variable!]: '10000',
+    [SHARED_SETTINGS.queueUrl.variable!]: context.emulators.queueUrl(BENCH_QUEUES.webhooks),
     [DISTRIBUTE_SETTINGS.senderAddress.variable!]: 'offers@shop.example',
     [DISTRIBUTE_SETTINGS.deadLetterQueueUrl.variable!]: context.emulators.queueUrl(BENCH_QUEUES.deadLetters),
     [DISTRIBUTE_SETTINGS.idempotencyTableName.variable!]: BENCH_TABLE,

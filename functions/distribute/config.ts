@@ -68,9 +68,21 @@ export interface UnsubscribeConfig {
   readonly tableName: string;
 }
 
+/** How fast the worker sends, and how long a send-out may wait for its turn. */
+export interface PacingConfig {
+  /** The provider's rate across every worker; undefined: SES's account rate, or unpaced for the other channels. */
+  readonly ratePerSecond: number | undefined;
+  /** Worker invocations that can run at once, each sending at its share of the rate. */
+  readonly concurrency: number;
+  readonly maxSendOutAgeHours: number;
+}
+
 /** Every setting of the distribute function (functions/shared/settings.ts defines each one). */
 export interface DistributeConfig {
   readonly delivery: ChannelConfig;
+  readonly pacing: PacingConfig;
+  /** The webhook queue, where records wait their turn. */
+  readonly queueUrl: string;
   readonly sender: SenderIdentity;
   readonly unsubscribe: UnsubscribeConfig;
   /** Permanent failures are sent here by the worker itself, with a FailureReason attribute. */
@@ -98,6 +110,12 @@ export function loadDistributeConfig(env: Environment): DistributeConfig {
   const companyName = readSetting(env, SETTINGS.companyName);
   return {
     delivery: loadChannelConfig(env),
+    pacing: {
+      ratePerSecond: readOptionalSetting(env, SETTINGS.sendRatePerSecond),
+      concurrency: readSetting(env, SETTINGS.maxConcurrency),
+      maxSendOutAgeHours: readSetting(env, SETTINGS.maxSendOutAgeHours),
+    },
+    queueUrl: readSetting(env, SHARED_SETTINGS.queueUrl),
     unsubscribe: {
       url: readSetting(env, SETTINGS.unsubscribeUrl),
       secret: readSecretSource(env, SHARED_SETTINGS.unsubscribeSecret, SHARED_SETTINGS.unsubscribeSecretArn),

@@ -24,6 +24,12 @@ const NOT_ALLOWED_IN_SQS = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFF
 
 const attributeSafe = (detail: string): string => detail.slice(0, MAX_DETAIL_LENGTH).replace(NOT_ALLOWED_IN_SQS, '\uFFFD') || '-';
 
+/** A redrive from the DLQ is a fresh start: its wait is counted again from then. */
+function withoutDeferral(attributes: QueuedWebhook['attributes']): QueuedWebhook['attributes'] {
+  const { [MESSAGE_ATTRIBUTE.firstQueuedAt]: _firstQueuedAt, [MESSAGE_ATTRIBUTE.deferrals]: _deferrals, ...rest } = attributes;
+  return rest;
+}
+
 /**
  * Moves a permanently failed record to the DLQ at once, without burning retries: the original body
  * and attributes, plus FailureReason and FailureDetail, so a redrive after a fix replays it as is.
@@ -41,7 +47,7 @@ export function sqsDeadLetterQueue(options: {
             QueueUrl: options.queueUrl,
             MessageBody: webhook.body,
             MessageAttributes: {
-              ...webhook.attributes,
+              ...withoutDeferral(webhook.attributes),
               [MESSAGE_ATTRIBUTE.failureReason]: messageAttribute(deadLetter.reason),
               [MESSAGE_ATTRIBUTE.failureDetail]: messageAttribute(attributeSafe(deadLetter.detail)),
             },

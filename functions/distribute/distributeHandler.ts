@@ -7,6 +7,7 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createLogger, createMetrics } from '../shared/observability.ts';
 import { type Environment, SERVICE_NAMES } from '../shared/settings.ts';
+import { deferRecord } from './deferRecord.ts';
 import { createDistributeDependencies, type DistributeWiring } from './distributeDependencies.ts';
 import {
   type DistributeDependencies,
@@ -16,6 +17,7 @@ import {
   needsRetry,
   type RecordOutcome,
 } from './distributeRecord.ts';
+import { errorName } from './errors.ts';
 import { toQueuedWebhook } from './queuedWebhook.ts';
 
 export interface DistributeHandlerOptions {
@@ -51,6 +53,14 @@ function logFields(outcome: RecordOutcome): Record<string, unknown> {
       return { ...fields, channel: outcome.channel, template: outcome.templateKey, completion: outcome.completion };
     case 'skipped':
       return { ...fields, reason: outcome.reason };
+    case 'deferred':
+      return {
+        ...fields,
+        reason: outcome.reason,
+        detail: outcome.detail,
+        delay_seconds: outcome.delaySeconds,
+        ...(outcome.retryAfterMs === undefined ? {} : { retry_after_ms: outcome.retryAfterMs }),
+      };
     case 'transient_failure':
       return {
         ...fields,
@@ -98,8 +108,10 @@ class OutcomeCounts {
 
 /**
  * The distribute Lambda handler: the SQS event source mapping (with ReportBatchItemFailures) hands
- * it batches; Powertools' batch processor runs distributeRecord on every record concurrently and
- * reports only the records to retry, so one record's failure never sends its batch-mates again.
+ * it batches; Powertools' batch processor runs distributeRecord on every record concurrently (the
+ * pacer lets each send start at its turn) and reports only the records to retry, so one record's
+ * failure never sends its batch-mates again. Records whose turn would come too late for this
+ * invocation, and records the provider throttled, go back on the queue (deferRecord).
  * Dependencies are built once per container; a configuration error is logged once and every record
  * is then reported as failed, so nothing is lost and the DLQ catches what a fix does not come in
  * time for.
@@ -114,6 +126,8 @@ export function createDistributeHandler(env: Environment, options: DistributeHan
       dependencies = createDistributeDependencies(env, {
         ...options.wiring,
         onStaleSecret: (error) => logger.warn('Serving a cached forwarding secret: Secrets Manager could not be read', { error }),
+        onSendRateUnavailable: (error) =>
+          logger.warn('SES GetAccount failed: sending at the fallback rate until it answers', { error: errorName(error) }),
       });
     } catch (error) {
       logger.error('The distribute function is misconfigured; every record will be retried', { error });
@@ -143,6 +157,10 @@ export function createDistributeHandler(env: Environment, options: DistributeHan
         counts.add('Skipped', ['Reason', outcome.reason]);
         logger.info('Send-out skipped', fields);
         return;
+      case 'deferred':
+        counts.add('Deferred', ['Reason', outcome.reason]);
+        logger.info('Send-out put back on the queue to wait its turn', fields);
+        return;
       case 'transient_failure':
         counts.add('TransientFailure', ['Reason', outcome.reason]);
         logger.warn('Send-out not delivered yet; it will be retried', fields);
@@ -168,11 +186,14 @@ export function createDistributeHandler(env: Environment, options: DistributeHan
     }
     const ready = dependencies;
     const counts = new OutcomeCounts();
+    // The last moment a record may start and still finish before the function times out.
+    const startBy = Date.now() + context.getRemainingTimeInMillis() - ready.recordBudgetMs;
     const handleRecord = async (record: SQSRecord): Promise<void> => {
       const webhook = toQueuedWebhook(record);
       let outcome: RecordOutcome;
       try {
-        outcome = await distributeRecord(webhook, ready);
+        outcome = await distributeRecord(webhook, ready, startBy);
+        if (outcome.outcome === 'deferred') outcome = await deferRecord(webhook, outcome, ready);
       } catch (error) {
         // A bug, contained to its record: retried like any transient failure, with its stack logged.
         outcome = {

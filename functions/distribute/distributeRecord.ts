@@ -11,13 +11,22 @@ import {
 } from '../shared/webhookContract.ts';
 import type { SenderIdentity } from './config.ts';
 import type { DeadLetterQueue } from './deadLetterQueue.ts';
+import type { DeferralQueue } from './deferralQueue.ts';
 import type { DeliveryChannel } from './deliveryChannel.ts';
 import type { DistributionMessage } from './distributionMessage.ts';
-import { DistributeError, errorName, PermanentDeliveryError, TemplateError, TransientDeliveryError } from './errors.ts';
+import {
+  DistributeError,
+  errorName,
+  PermanentDeliveryError,
+  TemplateError,
+  ThrottledDeliveryError,
+  TransientDeliveryError,
+} from './errors.ts';
 import type { Formatters } from './formatters.ts';
 import type { IdempotencyClaim, IdempotencyLease, IdempotencyStore } from './idempotencyStore.ts';
 import { attributeText, type QueuedWebhook } from './queuedWebhook.ts';
 import { renderMessage } from './renderMessage.ts';
+import type { SendPacer } from './sendPacer.ts';
 import type { TemplateOverride } from './templates/messageTemplate.ts';
 
 export interface DistributeDependencies {
@@ -29,6 +38,14 @@ export interface DistributeDependencies {
   /** The customer's unsubscribe link; rejects when its key cannot be read. */
   readonly unsubscribeLinks: { urlFor(customerId: string): Promise<string> };
   readonly unsubscribes: UnsubscribeList;
+  /** Keeps sends at this container's share of the provider's rate. */
+  readonly pacer: SendPacer;
+  /** Where records wait their turn (see deferRecord.ts). */
+  readonly deferrals: DeferralQueue;
+  /** A send-out still waiting for its turn after this long goes to the DLQ instead. */
+  readonly maxSendOutAgeMs: number;
+  /** The longest one record can take once started: no record starts later than this before the timeout. */
+  readonly recordBudgetMs: number;
   /** Replaces the repository's template overrides (tests). */
   readonly overrides?: Readonly<Record<string, TemplateOverride>>;
 }
@@ -48,8 +65,11 @@ export type TransientReason =
   | 'idempotency_unavailable'
   | 'unsubscribe_list_unavailable'
   | 'in_progress_elsewhere'
+  | 'requeue_failed'
   | 'unexpected_error';
-export type PermanentReason = 'malformed_body' | 'invalid_payload' | 'template_error' | 'delivery_rejected';
+export type PermanentReason = 'malformed_body' | 'invalid_payload' | 'template_error' | 'delivery_rejected' | 'max_age_exceeded';
+/** `throttled`: the provider asked us to slow down; `time_budget`: its turn would have come too late for this invocation. */
+export type DeferReason = 'throttled' | 'time_budget';
 
 export type RecordOutcome = {
   readonly messageId: string;
@@ -80,6 +100,16 @@ export type RecordOutcome = {
       readonly error?: unknown;
     }
   | {
+      /** Not attempted, or attempted and throttled: it waits its turn on the queue (see deferRecord.ts). */
+      readonly outcome: 'deferred';
+      readonly reason: DeferReason;
+      readonly detail: string;
+      /** How long the provider asked us to wait, when it said. */
+      readonly retryAfterMs?: number;
+      /** Set once the record is back on the queue: how long it waits there. */
+      readonly delaySeconds?: number;
+    }
+  | {
       readonly outcome: 'permanent_failure';
       readonly reason: PermanentReason;
       readonly detail: string;
@@ -91,7 +121,9 @@ export type RecordOutcome = {
 
 /** Whether SQS must deliver the record again (reported in batchItemFailures) rather than delete it. */
 export const needsRetry = (outcome: RecordOutcome): boolean =>
-  outcome.outcome === 'transient_failure' || (outcome.outcome === 'permanent_failure' && !outcome.deadLettered);
+  outcome.outcome === 'transient_failure' ||
+  (outcome.outcome === 'permanent_failure' && !outcome.deadLettered) ||
+  (outcome.outcome === 'deferred' && outcome.delaySeconds === undefined);
 
 export const identityFromAttributes = (webhook: QueuedWebhook): RecordIdentity => ({
   envelopeId: attributeText(webhook, MESSAGE_ATTRIBUTE.envelopeId),
@@ -114,10 +146,16 @@ export const errorDetail = (error: unknown): string => (error instanceof Distrib
  * Takes one queued send-out to its outcome, in an order that keeps every check that needs no I/O
  * before the idempotency claim: parse and validate the body, skip customers the channel cannot
  * reach, render the message (so a broken template never takes a lock), skip customers who
- * unsubscribed, claim the send-out, deliver, record the delivery. Permanent failures go to the DLQ from here; transient ones are returned for
- * the caller to report to SQS. Never sends without holding the claim.
+ * unsubscribed, wait for the send's turn (see SendPacer), claim the send-out, deliver, record the
+ * delivery. Permanent failures go to the DLQ from here; transient ones are returned for the caller
+ * to report to SQS, deferred ones for it to put back on the queue. Never sends without holding the
+ * claim, and never starts a send after `startBy` (epoch ms), so a batch cannot outrun its timeout.
  */
-export async function distributeRecord(webhook: QueuedWebhook, dependencies: DistributeDependencies): Promise<RecordOutcome> {
+export async function distributeRecord(
+  webhook: QueuedWebhook,
+  dependencies: DistributeDependencies,
+  startBy = Number.POSITIVE_INFINITY,
+): Promise<RecordOutcome> {
   const { messageId } = webhook;
   const json = parseJsonObject(webhook.body);
   if (json === undefined) {
@@ -159,6 +197,9 @@ export async function distributeRecord(webhook: QueuedWebhook, dependencies: Dis
     return { messageId, identity, outcome: 'transient_failure', reason: 'unsubscribe_list_unavailable', detail: errorDetail(error) };
   }
   if (unsubscribed) return { messageId, identity, outcome: 'skipped', reason: 'unsubscribed' };
+  if (!(await dependencies.pacer.waitForTurn(startBy))) {
+    return { messageId, identity, outcome: 'deferred', reason: 'time_budget', detail: 'not started: too little time left' };
+  }
 
   let claim: IdempotencyClaim;
   try {
@@ -190,11 +231,23 @@ async function deliverClaimed(
     // Give the claim up so the retry (or a redrive from the DLQ) can deliver. If this fails too,
     // the lock simply expires, always before the message becomes visible again.
     await dependencies.idempotency.release(lease).catch(() => undefined);
+    if (error instanceof ThrottledDeliveryError) {
+      dependencies.pacer.throttled(error.retryAfterMs);
+      return {
+        messageId,
+        identity,
+        outcome: 'deferred',
+        reason: 'throttled',
+        detail: error.detail,
+        ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
+      };
+    }
     if (error instanceof PermanentDeliveryError) {
       return deadLetter(webhook, identity, 'delivery_rejected', error.detail, dependencies);
     }
     return { messageId, identity, outcome: 'transient_failure', reason: 'delivery_unavailable', detail: errorDetail(error) };
   }
+  dependencies.pacer.delivered();
 
   let completion: 'completed' | 'lock_lost' | 'not_recorded';
   try {
@@ -213,12 +266,12 @@ async function deliverClaimed(
   return { messageId, identity, outcome: 'delivered', channel: dependencies.channel.name, templateKey: message.templateKey, completion };
 }
 
-async function deadLetter(
+export async function deadLetter(
   webhook: QueuedWebhook,
   identity: RecordIdentity,
   reason: PermanentReason,
   detail: string,
-  dependencies: DistributeDependencies,
+  dependencies: Pick<DistributeDependencies, 'deadLetters'>,
 ): Promise<RecordOutcome> {
   const base = { messageId: webhook.messageId, identity, outcome: 'permanent_failure', reason, detail } as const;
   try {

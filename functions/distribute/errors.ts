@@ -15,7 +15,21 @@ export abstract class DistributeError extends Error {
 
 /** The channel could not deliver now, and the same request may well succeed later. */
 export class TransientDeliveryError extends DistributeError {
-  override readonly name = 'TransientDeliveryError';
+  override readonly name: string = 'TransientDeliveryError';
+}
+
+/**
+ * The provider is over its rate or quota and asks us to slow down: expected during a big send-out,
+ * never a reason to give a record up. The record goes back on the queue with a delay.
+ */
+export class ThrottledDeliveryError extends TransientDeliveryError {
+  override readonly name = 'ThrottledDeliveryError';
+  /** How long the provider asked us to wait (Retry-After), when it said. */
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, detail: string, retryAfterMs?: number, options?: ErrorOptions) {
+    super(message, detail, options);
+    this.retryAfterMs = retryAfterMs;
+  }
 }
 
 /** The channel refused this message for good (a rejected address, a 4xx): retrying would fail the same way. */

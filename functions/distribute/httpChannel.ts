@@ -1,7 +1,7 @@
 import { hmacSha256Hex } from '../shared/hmacSha256.ts';
 import type { DeliveryChannel } from './deliveryChannel.ts';
 import { type DistributionMessage, messageDocument } from './distributionMessage.ts';
-import { errorName, PermanentDeliveryError, TransientDeliveryError } from './errors.ts';
+import { errorName, PermanentDeliveryError, ThrottledDeliveryError, TransientDeliveryError } from './errors.ts';
 
 /** Headers of a forwarded message; the receiver verifies the signature as described in forwardSignature. */
 export const FORWARD_HEADERS = {
@@ -59,11 +59,27 @@ export function forwardRequest(
   };
 }
 
-/** 2xx delivered; 408, 429 and 5xx worth retrying; any other status (4xx, and 3xx: a moved URL is misconfigured) refused. */
-export function classifyHttpStatus(status: number): 'delivered' | 'transient' | 'permanent' {
+/**
+ * 2xx delivered; 429 and 503 are the receiver asking us to slow down; 408 and other 5xx worth
+ * retrying; any other status (4xx, and 3xx: a moved URL is misconfigured) refused.
+ */
+export function classifyHttpStatus(status: number): 'delivered' | 'throttled' | 'transient' | 'permanent' {
   if (status >= 200 && status < 300) return 'delivered';
-  if (status === 408 || status === 429 || status >= 500) return 'transient';
+  if (status === 429 || status === 503) return 'throttled';
+  if (status === 408 || status >= 500) return 'transient';
   return 'permanent';
+}
+
+/** The longest wait a Retry-After is taken at: SQS cannot delay a message longer. */
+const MAX_RETRY_AFTER_MS = 15 * 60 * 1000;
+
+/** Retry-After in milliseconds, from seconds or an HTTP date (RFC 9110); undefined when absent or unreadable. */
+export function retryAfterMs(header: string | null, nowMs: number): number | undefined {
+  if (header === null || header.trim() === '') return undefined;
+  const text = header.trim();
+  const ms = /^\d+$/.test(text) ? Number(text) * 1000 : Date.parse(text) - nowMs;
+  if (!Number.isFinite(ms)) return undefined;
+  return Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS);
 }
 
 export function httpChannel(options: HttpChannelOptions): DeliveryChannel {
@@ -99,6 +115,12 @@ export function httpChannel(options: HttpChannelOptions): DeliveryChannel {
       switch (classifyHttpStatus(response.status)) {
         case 'delivered':
           return { reference: detail };
+        case 'throttled':
+          throw new ThrottledDeliveryError(
+            'The forward URL asks us to slow down',
+            detail,
+            retryAfterMs(response.headers.get('retry-after'), now()),
+          );
         case 'transient':
           throw new TransientDeliveryError('The forward URL could not take the message now', detail);
         case 'permanent':

@@ -1,7 +1,7 @@
 import { type SESv2Client, SendEmailCommand, type SendEmailCommandInput } from '@aws-sdk/client-sesv2';
 import type { DeliveryChannel } from './deliveryChannel.ts';
 import type { DistributionMessage } from './distributionMessage.ts';
-import { errorName, PermanentDeliveryError, TransientDeliveryError } from './errors.ts';
+import { errorName, PermanentDeliveryError, ThrottledDeliveryError, TransientDeliveryError } from './errors.ts';
 import { mailbox, unsubscribeHeaders } from './mailHeaders.ts';
 
 export interface SesChannelOptions {
@@ -50,34 +50,31 @@ export function sesSendEmailInput(
   };
 }
 
-// Account-level pauses are transient: records wait on the queue (then the DLQ) while someone fixes the account.
-const TRANSIENT_SES_ERRORS = new Set([
-  'TooManyRequestsException',
-  'LimitExceededException',
-  'SendingPausedException',
-  'AccountSuspendedException',
-  'ThrottlingException',
-  'Throttling',
-  'InternalFailure',
-  'ServiceUnavailable',
-]);
+// The account's sending rate or daily quota: expected in a big send-out, so the record waits its turn.
+const THROTTLING_SES_ERRORS = new Set(['TooManyRequestsException', 'LimitExceededException', 'ThrottlingException', 'Throttling']);
+
+// Account-level pauses and service trouble are transient: records wait on the queue (then the DLQ)
+// while someone fixes the account.
+const TRANSIENT_SES_ERRORS = new Set(['SendingPausedException', 'AccountSuspendedException', 'InternalFailure', 'ServiceUnavailable']);
 
 // The request itself is refused: the same message would be refused again.
 const PERMANENT_SES_ERRORS = new Set(['MessageRejected', 'BadRequestException', 'MailFromDomainNotVerifiedException', 'NotFoundException']);
 
 /**
- * Whether an SES failure is worth retrying. Known error names first, then the HTTP status (429 and
- * 5xx transient, other 4xx permanent); no status at all means the request never got an answer
- * (a timeout, a refused connection), which is transient. The detail names the error, never its
- * message: SES messages can quote the recipient's address.
+ * Whether an SES failure is throttling, worth retrying, or final. Known error names first, then the
+ * HTTP status (429 throttling, 5xx transient, other 4xx permanent); no status at all means the
+ * request never got an answer (a timeout, a refused connection), which is transient. The detail
+ * names the error, never its message: SES messages can quote the recipient's address.
  */
-export function classifySesError(error: unknown): TransientDeliveryError | PermanentDeliveryError {
+export function classifySesError(error: unknown): ThrottledDeliveryError | TransientDeliveryError | PermanentDeliveryError {
   const name = errorName(error);
   const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
   const detail = `ses:${name}${status ? `:${status}` : ''}`;
+  if (THROTTLING_SES_ERRORS.has(name) || (status === 429 && !PERMANENT_SES_ERRORS.has(name))) {
+    return new ThrottledDeliveryError('SES asks us to slow down', detail, undefined, { cause: error });
+  }
   const permanent =
-    !TRANSIENT_SES_ERRORS.has(name) &&
-    (PERMANENT_SES_ERRORS.has(name) || (status !== undefined && status >= 400 && status < 500 && status !== 429));
+    !TRANSIENT_SES_ERRORS.has(name) && (PERMANENT_SES_ERRORS.has(name) || (status !== undefined && status >= 400 && status < 500));
   return permanent
     ? new PermanentDeliveryError('SES refused the message', detail, { cause: error })
     : new TransientDeliveryError('SES could not take the message now', detail, { cause: error });

@@ -13,7 +13,7 @@ export interface IngestConfig {
 
 export function loadIngestConfig(env: Environment): IngestConfig {
   return {
-    queueUrl: readSetting(env, INGEST_SETTINGS.queueUrl),
+    queueUrl: readSetting(env, SHARED_SETTINGS.queueUrl),
     secretValue: readOptionalSetting(env, INGEST_SETTINGS.secretValue),
     secretArn: readOptionalSetting(env, INGEST_SETTINGS.secretArn),
     secretCacheTtlSeconds: readSetting(env, SHARED_SETTINGS.secretCacheTtlSeconds),

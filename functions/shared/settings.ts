@@ -125,6 +125,8 @@ export const isCurrencyCode = (value: string): boolean => /^[A-Z]{3}$/.test(valu
 
 /** More than one function. */
 export const SHARED_SETTINGS = {
+  /** The webhook queue: the ingest sends to it, the worker puts records back on it to wait their turn. */
+  queueUrl: textSetting({ variable: 'QUEUE_URL' }),
   /** Key of the unsubscribe links' tokens: given directly (local runs; wins), or a Secrets Manager secret (AWS). */
   unsubscribeSecret: textSetting({ variable: 'UNSUBSCRIBE_SECRET' }),
   unsubscribeSecretArn: textSetting({ variable: 'UNSUBSCRIBE_SECRET_ARN' }),
@@ -152,7 +154,6 @@ export const queueMaxMessageBytes = (maxBodyBytes: number): number =>
   Math.min(SQS_MAX_MESSAGE_BYTES, maxBodyBytes + MESSAGE_ATTRIBUTES_ALLOWANCE_BYTES);
 
 export const INGEST_SETTINGS = {
-  queueUrl: textSetting({ variable: 'QUEUE_URL' }),
   /** Comma-separated signing secrets given directly (local runs); wins over the ARN. */
   secretValue: textSetting({ variable: 'VOUCHERIFY_WEBHOOK_SECRET' }),
   secretArn: textSetting({ variable: 'VOUCHERIFY_WEBHOOK_SECRET_ARN' }),
@@ -188,6 +189,13 @@ export const INGEST_SETTINGS = {
 export const DELIVERY_CHANNELS = ['ses', 'http', 'outbox'] as const;
 export type DeliveryChannelName = (typeof DELIVERY_CHANNELS)[number];
 
+/**
+ * What one record takes once started, beyond its delivery (DELIVERY_TIMEOUT_MS): the claim, the
+ * completion and a queue write, milliseconds each when healthy. No record starts later than its
+ * delivery timeout plus this before the worker's timeout.
+ */
+export const RECORD_OVERHEAD_MS = 500;
+
 /** SQS's longest visibility timeout: the lock must always expire before the message reappears. */
 const MAX_LOCK_SECONDS = 12 * 60 * 60;
 
@@ -218,6 +226,28 @@ export const DISTRIBUTE_SETTINGS = {
     defaultValue: 5000,
     min: 100,
     max: 60_000,
+  }),
+  /**
+   * The provider's sending rate per second, across every worker. Unset: the account's MaxSendRate
+   * for ses (SES GetAccount); for http and outbox, unpaced until the receiver pushes back.
+   */
+  sendRatePerSecond: numberSetting({ variable: 'SEND_RATE_PER_SECOND', contextKey: 'sendRatePerSecond', min: 0.1, max: 10_000 }),
+  /**
+   * How many worker invocations run at once (the event source mapping's maximum concurrency): each
+   * paces itself at the rate divided by this. Lambda's SQS event source needs at least 2 pollers;
+   * the local pipeline runs one worker process.
+   */
+  maxConcurrency: integerSetting({ variable: 'WORKER_MAX_CONCURRENCY', contextKey: 'maxConcurrency', defaultValue: 5, min: 1, max: 1000 }),
+  /**
+   * A send-out still waiting for the provider after this long goes to the DLQ as max_age_exceeded.
+   * Below the queue's 14-day retention, with a day to spare for a redrive.
+   */
+  maxSendOutAgeHours: integerSetting({
+    variable: 'MAX_SEND_OUT_AGE_HOURS',
+    contextKey: 'maxSendOutAgeHours',
+    defaultValue: 24,
+    min: 1,
+    max: 13 * 24,
   }),
   senderAddress: textSetting({ variable: 'SENDER_ADDRESS', contextKey: 'senderAddress', check: emailProblem }),
   sesConfigurationSet: textSetting({

@@ -24,6 +24,10 @@ export const MESSAGE_ATTRIBUTE = {
   eventId: 'EventId',
   distributionKind: 'DistributionKind',
   distributionId: 'DistributionId',
+  /** Set by the worker on a record it puts back to wait its turn: when the send-out was first queued (epoch ms). */
+  firstQueuedAt: 'FirstQueuedAt',
+  /** With FirstQueuedAt: how many times the send-out has been put back. */
+  deferrals: 'Deferrals',
   /** Set by the worker on records it moves to the DLQ itself (permanent failures). */
   failureReason: 'FailureReason',
   /** With FailureReason: a short, contact-free explanation (issue paths, an error name, a status). */

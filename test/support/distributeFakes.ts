@@ -6,17 +6,19 @@
 import { randomUUID } from 'node:crypto';
 import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
 import type { DeadLetter, DeadLetterQueue } from '../../functions/distribute/deadLetterQueue.ts';
+import type { DeferralQueue } from '../../functions/distribute/deferralQueue.ts';
 import type { DeliveryChannel, DeliveryReceipt } from '../../functions/distribute/deliveryChannel.ts';
 import type { DistributeDependencies } from '../../functions/distribute/distributeRecord.ts';
 import type { DistributionMessage } from '../../functions/distribute/distributionMessage.ts';
 import type { DeliveryRecord, IdempotencyClaim, IdempotencyLease, IdempotencyStore } from '../../functions/distribute/idempotencyStore.ts';
 import type { QueuedWebhook } from '../../functions/distribute/queuedWebhook.ts';
+import { createSendPacer } from '../../functions/distribute/sendPacer.ts';
 import type { UnsubscribeList } from '../../functions/shared/unsubscribeList.ts';
 import { unsubscribeUrl } from '../../functions/shared/unsubscribeToken.ts';
 import { defaultFormatters, TEST_SENDER } from './segmentEnteredWebhooks.ts';
 
 /** Every call in order, across all fakes, so tests can check what happened before what. */
-export type Call = `${'claim' | 'complete' | 'release' | 'deliver' | 'deadLetter'}:${string}`;
+export type Call = `${'claim' | 'complete' | 'release' | 'deliver' | 'deadLetter' | 'defer'}:${string}`;
 
 export class InMemoryIdempotencyStore implements IdempotencyStore {
   readonly records = new Map<string, { status: 'IN_PROGRESS' | 'COMPLETED'; token: string }>();
@@ -86,6 +88,27 @@ export class RecordingDeadLetterQueue implements DeadLetterQueue {
   }
 }
 
+/** Records put back on the queue, with their delays; `backlogSize` is what SQS would say is waiting. */
+export class RecordingDeferralQueue implements DeferralQueue {
+  readonly deferred: { webhook: QueuedWebhook; delaySeconds: number }[] = [];
+  backlogSize: number | undefined = 0;
+  failWith: Error | undefined;
+  readonly #calls: Call[];
+  constructor(calls: Call[]) {
+    this.#calls = calls;
+  }
+
+  async defer(webhook: QueuedWebhook, delaySeconds: number): Promise<void> {
+    this.#calls.push(`defer:${webhook.messageId}`);
+    if (this.failWith) throw this.failWith;
+    this.deferred.push({ webhook, delaySeconds });
+  }
+
+  async backlog(): Promise<number | undefined> {
+    return this.backlogSize;
+  }
+}
+
 /** Customers who unsubscribed, by id; `failWith` makes the list unreadable. */
 export class InMemoryUnsubscribeList implements UnsubscribeList {
   readonly customers = new Set<string>();
@@ -105,13 +128,19 @@ export interface FakeDependencies extends DistributeDependencies {
   readonly channel: RecordingChannel;
   readonly idempotency: InMemoryIdempotencyStore;
   readonly deadLetters: RecordingDeadLetterQueue;
+  readonly deferrals: RecordingDeferralQueue;
   readonly unsubscribes: InMemoryUnsubscribeList;
 }
 
-export function fakeDependencies(options: { requiresEmail?: boolean } = {}): FakeDependencies {
+/** Unpaced unless a rate is given; a real pacer either way. */
+export function fakeDependencies(options: { requiresEmail?: boolean; ratePerSecond?: number } = {}): FakeDependencies {
   const calls: Call[] = [];
   return {
     calls,
+    pacer: createSendPacer({ totalRate: async () => options.ratePerSecond, concurrency: 1 }),
+    deferrals: new RecordingDeferralQueue(calls),
+    maxSendOutAgeMs: 24 * 60 * 60 * 1000,
+    recordBudgetMs: 1000,
     channel: new RecordingChannel(calls, options.requiresEmail ?? true),
     idempotency: new InMemoryIdempotencyStore(calls),
     deadLetters: new RecordingDeadLetterQueue(calls),
@@ -132,4 +161,6 @@ export const queuedWebhook = (body: string, attributes: Record<string, string> =
   messageId,
   body,
   attributes: Object.fromEntries(Object.entries(attributes).map(([name, value]) => [name, stringAttribute(value)])),
+  firstQueuedAtMs: Date.now(),
+  deferrals: 0,
 });

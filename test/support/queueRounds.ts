@@ -115,3 +115,14 @@ export async function drain(queue: QueueRef): Promise<Message[]> {
     );
   }
 }
+
+/** runRound once a message is visible: for records put back with a delay. */
+export async function nextRound(queue: QueueRef, handler: BatchHandler, timeoutMs = 10_000): Promise<Round> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const round = await runRound(queue, handler);
+    if (round) return round;
+    if (Date.now() > deadline) throw new Error(`Nothing became visible on ${queue.name} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
