@@ -10,7 +10,8 @@ import { progress, type WorkerCounts, workerCounters } from './loadHarness.ts';
 import { type Acknowledgement, sendOutFactory, webhookPoster } from './loadSendOuts.ts';
 import { type LocalStack, startLocalStack } from './localStack.ts';
 import { type ChartSeries, countsPerSecond, perSecondChartSvg } from './perSecondChart.ts';
-import { type ProviderFlavour, startThrottlingProvider } from './throttlingProvider.ts';
+import type { ProviderFlavour } from './throttlingProvider.ts';
+import { startThrottlingProviderProcess } from './throttlingProviderProcess.ts';
 import { createWebhookClient, runWithConcurrency } from './webhookClient.ts';
 
 export const LOAD_WEBHOOK_SECRET = 'load-test-secret';
@@ -83,13 +84,14 @@ export interface BurstLoadReport {
 }
 
 export async function runBurstLoad(options: BurstLoadOptions): Promise<BurstLoadReport> {
-  const provider = await startThrottlingProvider({
+  const provider = await startThrottlingProviderProcess({
     flavour: options.channel,
     ratePerSecond: options.providerRate,
     ...(options.channel === 'http' ? { signingSecret: FORWARD_SIGNING_SECRET } : {}),
   });
   const worker = workerCounters();
   let stack: LocalStack | undefined;
+  let syncTimer: NodeJS.Timeout | undefined;
   try {
     stack = await startLocalStack({
       port: 0,
@@ -119,6 +121,8 @@ export async function runBurstLoad(options: BurstLoadOptions): Promise<BurstLoad
       return deliveredIds.size;
     };
 
+    // The provider's records come over from its process in the background, for the progress lines.
+    syncTimer = setInterval(() => void provider.sync(), 250);
     const postingBar = progress('posting', options.count);
     const originMs = Date.now();
     let posted = 0;
@@ -134,12 +138,15 @@ export async function runBurstLoad(options: BurstLoadOptions): Promise<BurstLoad
     client.close();
 
     const drainBar = progress('delivering', accepted.size);
-    const drained = await waitForDrain(stack, options.drainTimeoutSeconds * 1000, () => {
+    const drained = await waitForDrain(stack, options.drainTimeoutSeconds * 1000, async () => {
+      await provider.sync();
       const delivered = deliveredSoFar();
       drainBar.update(delivered, `delivered, ${provider.throttledAtMs.length} throttled responses`);
       return delivered >= accepted.size && [...accepted.keys()].every((id) => deliveredIds.has(id));
     });
     drainBar.finish();
+    clearInterval(syncTimer);
+    await provider.sync();
     const { deadLettered } = await stack.queueDepths();
     const { undelivered } = await stack.stop(1000);
     stack = undefined;
@@ -195,6 +202,7 @@ export async function runBurstLoad(options: BurstLoadOptions): Promise<BurstLoad
       },
     };
   } finally {
+    clearInterval(syncTimer);
     await stack?.stop(1000);
     await provider.stop();
   }
@@ -204,13 +212,14 @@ export async function runBurstLoad(options: BurstLoadOptions): Promise<BurstLoad
  * Waits until `allDelivered()` holds with the queue empty, or the queue has stayed empty (nothing
  * visible, delayed or in flight) for QUIET_QUEUE_MS; false when neither happened before the timeout.
  */
-async function waitForDrain(stack: LocalStack, timeoutMs: number, allDelivered: () => boolean): Promise<boolean> {
+async function waitForDrain(stack: LocalStack, timeoutMs: number, allDelivered: () => Promise<boolean>): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   let emptySince: number | undefined;
   while (Date.now() < deadline) {
     const { queued, inFlight } = await stack.queueDepths();
     const empty = queued === 0 && inFlight === 0;
-    if (empty && allDelivered()) return true;
+    const delivered = await allDelivered();
+    if (empty && delivered) return true;
     emptySince = empty ? (emptySince ?? Date.now()) : undefined;
     if (emptySince !== undefined && Date.now() - emptySince >= QUIET_QUEUE_MS) return true;
     await new Promise((resolve) => setTimeout(resolve, 250));

@@ -8,6 +8,7 @@ import { FORWARD_HEADERS, forwardSignature, httpChannel } from '../functions/dis
 import { sesChannel } from '../functions/distribute/sesChannel.ts';
 import { localAwsClientConfig } from '../local/localAws.ts';
 import { HTTP_MESSAGES_PATH, startThrottlingProvider, type ThrottlingProvider } from '../local/throttlingProvider.ts';
+import { startThrottlingProviderProcess } from '../local/throttlingProviderProcess.ts';
 import { tokenBucket } from '../local/tokenBucket.ts';
 import { renderedSendOut } from './support/segmentEnteredWebhooks.ts';
 
@@ -172,6 +173,26 @@ describe('the ses flavour, through the real SESv2 client', () => {
     expect((await fetch(`${provider.url}${HTTP_MESSAGES_PATH}`, { method: 'POST' })).headers.get('x-amzn-errortype')).toBe(
       'NotFoundException',
     );
+  });
+});
+
+describe('the provider in a process of its own', () => {
+  test('serves the same protocol and brings its records over on sync', async () => {
+    const provider = await startThrottlingProviderProcess({ flavour: 'http', ratePerSecond: 1, burst: 1, signingSecret: SECRET });
+    try {
+      const channel = httpChannel({ url: new URL(provider.url), signingSecret: async () => SECRET, timeoutMs: 2000 });
+      await channel.deliver(renderedSendOut('plain_message', { id: 'whs_child1' }));
+      await expect(channel.deliver(renderedSendOut('plain_message', { id: 'whs_child2' }))).rejects.toMatchObject({ detail: 'http:429' });
+      expect(provider.deliveries).toHaveLength(0);
+      await provider.sync();
+      expect(provider.deliveries.map((delivery) => delivery.sendOutId)).toEqual(['whs_child1']);
+      expect(provider.throttledAtMs).toHaveLength(1);
+      // Only what is new comes over.
+      await provider.sync();
+      expect(provider.deliveries).toHaveLength(1);
+    } finally {
+      await provider.stop();
+    }
   });
 });
 
