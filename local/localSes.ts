@@ -35,9 +35,9 @@ export interface LocalSes {
   stop(): Promise<void>;
 }
 
-export async function startLocalSes(options: { port?: number } = {}): Promise<LocalSes> {
+export async function startLocalSes(options: { port?: number; host?: string } = {}): Promise<LocalSes> {
   // The package is CommonJS with its server as `exports.default`.
-  const server: Server = await sesV2Local.default({ host: '127.0.0.1', port: options.port ?? 0 });
+  const server: Server = await sesV2Local.default({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;
 
