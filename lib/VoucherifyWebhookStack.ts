@@ -14,6 +14,8 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { IDEMPOTENCY_TABLE } from '../functions/distribute/idempotencyTable.ts';
 import {
+  AWS_ENDPOINT_VARIABLES,
+  type AwsServiceName,
   DISTRIBUTE_SETTINGS,
   IDEMPOTENCY_RETENTION_DAYS,
   INGEST_SETTINGS,
@@ -124,6 +126,14 @@ function setEnvironment(target: BundledFunction, values: SettingValues): void {
     if (setting.variable === undefined) throw new Error(`The setting ${setting.contextKey} has no variable`);
     target.function.addEnvironment(setting.variable, typeof value === 'string' ? value : settingText(setting, value));
   }
+}
+
+/**
+ * Declares the AWS SDK endpoint variables of the services a function calls, empty: SAM sets only
+ * variables the template declares, and the SDK takes an empty one as unset.
+ */
+function declareLocalEndpoints(target: BundledFunction, services: readonly AwsServiceName[]): void {
+  for (const service of services) target.function.addEnvironment(AWS_ENDPOINT_VARIABLES[service], '');
 }
 
 /**
@@ -466,6 +476,16 @@ export class VoucherifyWebhookStack extends Stack {
     }
     worker.function.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [unsubscribeTable.tableArn] }));
     unsubscribe.function.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [unsubscribeTable.tableArn] }));
+
+    // ---------------------------------------------------------------------------------------
+    // A template for `sam local invoke` only (-c local=true): each function declares the endpoint
+    // variables of the services it calls, which events/env.json points at `npm start`'s stand-ins.
+
+    if (config.local) {
+      declareLocalEndpoints(ingest, ['sqs']);
+      declareLocalEndpoints(worker, config.delivery.channel === 'ses' ? ['sqs', 'dynamodb', 'sesv2'] : ['sqs', 'dynamodb']);
+      declareLocalEndpoints(unsubscribe, ['dynamodb']);
+    }
 
     // ---------------------------------------------------------------------------------------
     // Alarms (the queue's two are declared by DeadLetteredQueue)

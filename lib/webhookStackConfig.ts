@@ -68,6 +68,8 @@ export const STACK_SETTINGS = {
   queueEncryption: choiceSetting({ contextKey: 'queueEncryption', defaultValue: 'sqs-managed', choices: ['sqs-managed', 'kms'] }),
   sesIdentity: textSetting({ contextKey: 'sesIdentity' }),
   sesSandboxRecipients: textSetting({ contextKey: 'sesSandboxRecipients' }),
+  // A template for `sam local invoke` only (docs/sam-local.md): never deploy one synthesized with it.
+  local: flagSetting({ contextKey: 'local', defaultValue: false }),
 } as const;
 
 function emailProblem(text: string): string | undefined {
@@ -146,6 +148,11 @@ export interface WebhookStackConfig {
   /** Set NODE_OPTIONS=--enable-source-maps: readable stack traces, for a slower cold start. */
   readonly runtimeSourceMaps: boolean;
   readonly queueEncryption: 'sqs-managed' | 'kms';
+  /**
+   * Declare, empty, the AWS SDK endpoint variables each function needs to reach local stand-ins, so
+   * that `sam local invoke --env-vars` may set them (SAM sets only variables the template declares).
+   */
+  readonly local: boolean;
 }
 
 /** What the app reads besides the stack's own configuration. */
@@ -376,6 +383,7 @@ function readStackConfig(parser: ContextParser): WebhookStackConfig {
   }
   const invalidSignatureAlarmThreshold = parser.setting(stack.invalidSignatureAlarmThreshold);
   const queueEncryption = parser.setting(stack.queueEncryption);
+  const local = parser.setting(stack.local);
 
   return {
     delivery,
@@ -405,6 +413,7 @@ function readStackConfig(parser: ContextParser): WebhookStackConfig {
     invalidSignatureAlarmThreshold,
     runtimeSourceMaps,
     queueEncryption,
+    local,
   };
 }
 

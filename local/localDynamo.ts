@@ -37,13 +37,13 @@ export interface LocalDynamo {
   stop(): Promise<void>;
 }
 
-export async function startLocalDynamo(options: { port?: number; path?: string } = {}): Promise<LocalDynamo> {
+export async function startLocalDynamo(options: { port?: number; host?: string; path?: string } = {}): Promise<LocalDynamo> {
   // Tables are usable at once: the default 500 ms CREATING state would only slow the tests.
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.path ? { path: options.path } : {}) });
   const listen = (port: number) =>
     new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => {
+      server.listen(port, options.host ?? '127.0.0.1', () => {
         server.off('error', reject);
         resolve();
       });

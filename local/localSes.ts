@@ -56,12 +56,12 @@ const localAccount = (maxSendRate: number) => ({
   SuppressionAttributes: { SuppressedReasons: [] },
 });
 
-export async function startLocalSes(options: { port?: number } = {}): Promise<LocalSes> {
+export async function startLocalSes(options: { port?: number; host?: string } = {}): Promise<LocalSes> {
   // The account is read from the process environment, so it is one per process, like the store;
   // a value set before start (a test of another rate) is kept.
   process.env.AWS_SES_ACCOUNT ??= JSON.stringify(localAccount(LOCAL_SES_MAX_SEND_RATE));
   // The package is CommonJS with its server as `exports.default`.
-  const server: Server = await sesV2Local.default({ host: '127.0.0.1', port: options.port ?? 0 });
+  const server: Server = await sesV2Local.default({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;
 

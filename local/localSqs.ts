@@ -34,9 +34,10 @@ export interface LocalSqs {
   stop(): Promise<void>;
 }
 
-export async function startLocalSqs(options: { port?: number; queues: readonly LocalQueueSpec[] }): Promise<LocalSqs> {
+export async function startLocalSqs(options: { port?: number; host?: string; queues: readonly LocalQueueSpec[] }): Promise<LocalSqs> {
   const app = buildApp({ logger: false });
-  await app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
+  const host = options.host ?? '127.0.0.1';
+  await app.listen({ port: options.port ?? 0, host });
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('fauxqs did not report a TCP address');
   const endpoint = `http://127.0.0.1:${address.port}`;
@@ -84,7 +85,7 @@ export async function startLocalSqs(options: { port?: number; queues: readonly L
       if (!interrupted) return;
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen(address.port, '127.0.0.1', () => {
+        server.listen(address.port, host, () => {
           server.off('error', reject);
           resolve();
         });

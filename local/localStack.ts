@@ -6,7 +6,7 @@
  * handlers run unchanged; only AWS endpoints point at the stand-ins, through the same variables
  * (AWS_ENDPOINT_URL_SQS, …) the SDK reads in production.
  *
- * Every server listens on 127.0.0.1.
+ * Every server listens on 127.0.0.1, unless the stand-ins are asked to listen on all interfaces.
  */
 
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
@@ -35,6 +35,16 @@ export const LOCAL_LOCK_MARGIN_SECONDS = 5;
 export interface LocalStackOptions {
   /** 0 picks a free port. */
   readonly port: number;
+  /**
+   * Ports of the SQS, DynamoDB and SES stand-ins; unset picks free ones. `npm start` fixes them, so
+   * that events/env.json can name them for `sam local invoke`.
+   */
+  readonly standInPorts?: { readonly sqs?: number; readonly dynamodb?: number; readonly ses?: number };
+  /**
+   * The SQS, DynamoDB and SES stand-ins listen on every interface instead of loopback, for a
+   * `sam local invoke` container on a bridge network (docs/sam-local.md). The webhook API stays on loopback.
+   */
+  readonly standInsOnAllInterfaces?: boolean;
   readonly secret: string;
   /** Key of the unsubscribe links; a development default unless given. */
   readonly unsubscribeSecret?: string;
@@ -123,8 +133,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   }
 
   const started: { stop(): Promise<unknown> }[] = [];
+  const standInHost = options.standInsOnAllInterfaces ? '0.0.0.0' : '127.0.0.1';
   try {
     const sqs = await startLocalSqs({
+      port: options.standInPorts?.sqs,
+      host: standInHost,
       queues: [
         { name: LOCAL_DLQ_NAME, attributes: { MessageRetentionPeriod: String(14 * 86_400) } },
         {
@@ -135,11 +148,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ],
     });
     started.push(sqs);
-    const dynamo = await startLocalDynamo(options.dynamoDataDirectory ? { path: options.dynamoDataDirectory } : {});
+    const dynamo = await startLocalDynamo({
+      port: options.standInPorts?.dynamodb,
+      host: standInHost,
+      ...(options.dynamoDataDirectory ? { path: options.dynamoDataDirectory } : {}),
+    });
     started.push(dynamo);
     await dynamo.createIdempotencyTable(LOCAL_TABLE_NAME);
     await dynamo.createUnsubscribeTable(LOCAL_UNSUBSCRIBE_TABLE_NAME);
-    const ses = options.channel === 'ses' && !options.sesEndpoint ? await startLocalSes() : undefined;
+    const ses =
+      options.channel === 'ses' && !options.sesEndpoint
+        ? await startLocalSes({ port: options.standInPorts?.ses, host: standInHost })
+        : undefined;
     if (ses) started.push(ses);
 
     // The handlers build their SDK clients from the environment, exactly as on Lambda.

@@ -1,10 +1,17 @@
 /**
- * npm run events
+ * npm run events [-- --host host.docker.internal] [--template cdk.out/<Stack>.template.json]
  *
  * Writes events/: an API Gateway HTTP API (payload 2.0) event wrapping each shared Voucherify
  * fixture, signed with the sample secret; the SQS events the worker receives for the send-outs
- * the ingest accepts; events/env.json for `sam local invoke --env-vars` and `npm run invoke -n`;
- * and events/README.md listing them.
+ * the ingest accepts; events/env.json for `sam local invoke --env-vars` and `npm run invoke -n`,
+ * pointing the functions at `npm start`'s stand-ins (local/samEnvVars.ts); and events/README.md
+ * listing them.
+ *
+ * env.json is made from the template `npm run synth -- -c local=true` writes, synthesized here in
+ * memory, or from the given --template (one synthesized with other context). --host is how a SAM
+ * container reaches this machine: 127.0.0.1 (the default) with `--docker-network host` on Linux,
+ * host.docker.internal with Docker Desktop. SQS_PORT, DYNAMODB_PORT, SES_PORT and PORT are read as
+ * `npm start` reads them. Only the defaults give the committed file (test/events.test.ts).
  *
  * Nothing is written by hand: the SQS bodies and message attributes are what the ingest's own
  * handler (with its queue captured instead of sent) produces for each API event, so the worker's events can
@@ -12,10 +19,13 @@
  * test/events.test.ts regenerates it in memory and fails when the committed files are stale.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import type { SendMessageCommandInput, SQSClient } from '@aws-sdk/client-sqs';
+import { App } from 'aws-cdk-lib';
 import type { APIGatewayProxyEventV2, SQSRecord } from 'aws-lambda';
 import { createIngestHandler } from '../functions/ingest/ingestHandler.ts';
 import { staticSigningSecrets } from '../functions/ingest/signingSecrets.ts';
@@ -24,8 +34,12 @@ import { sqsWebhookQueue } from '../functions/ingest/webhookQueue.ts';
 import { INGEST_SETTINGS, queueMaxMessageBytes } from '../functions/shared/settings.ts';
 import { MESSAGE_ATTRIBUTE } from '../functions/shared/webhookContract.ts';
 import { FUNCTION_LOGICAL_IDS } from '../lib/functionNames.ts';
+import { VoucherifyWebhookStack } from '../lib/VoucherifyWebhookStack.ts';
+import { readAppContext } from '../lib/webhookStackConfig.ts';
 import { httpApiEvent, lambdaContext, localQueueArn, sqsEvent, sqsRecord } from '../local/lambdaEvents.ts';
 import { LOCAL_ACCOUNT_ID } from '../local/localAws.ts';
+import { LOCAL_QUEUE_NAME } from '../local/localStack.ts';
+import { npmStartEndpoints, type StandInEndpoints, type SynthesizedTemplate, samEnvVars } from '../local/samEnvVars.ts';
 import { FIXTURE_SECRET, fixtureNames, readFixture } from '../test/support/fixtures.ts';
 
 export const EVENTS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../events');
@@ -36,14 +50,29 @@ export const EVENTS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../e
  */
 export const SAMPLE_SECRET = FIXTURE_SECRET;
 
-/** Where events/env.json points the functions: a local SQS (fauxqs) on its usual port. */
-export const LOCAL_ENDPOINT = 'http://127.0.0.1:4566';
-export const LOCAL_QUEUE_NAME = 'voucherify-webhooks';
-export const LOCAL_DEAD_LETTER_QUEUE_NAME = 'voucherify-webhooks-dlq';
-export const LOCAL_IDEMPOTENCY_TABLE_NAME = 'voucherify-idempotency';
-export const LOCAL_UNSUBSCRIBE_TABLE_NAME = 'voucherify-unsubscribes';
-export const SAMPLE_UNSUBSCRIBE_SECRET = 'sample_unsubscribe_secret';
-export const localQueueUrl = (name: string, endpoint = LOCAL_ENDPOINT): string => `${endpoint}/${LOCAL_ACCOUNT_ID}/${name}`;
+/** How a SAM container reaches `npm start` by default: as with `--docker-network host` (Linux). */
+export const DEFAULT_STAND_IN_HOST = '127.0.0.1';
+
+/** The context `npm run synth` passes (package.json), plus the flag for a local template. */
+export const LOCAL_SYNTH_CONTEXT: Readonly<Record<string, string>> = {
+  senderAddress: 'no-reply@example.com',
+  companyName: 'Example Shop',
+  postalAddress: 'Example Street 1, 00-001 Example City',
+  local: 'true',
+};
+
+/** What `npm run synth -- -c local=true` writes to cdk.out, without the bundling env.json does not need. */
+export function synthesizeLocalTemplate(): SynthesizedTemplate {
+  const outdir = mkdtempSync(join(tmpdir(), 'events-synth-'));
+  try {
+    const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+    const context = readAppContext((key) => LOCAL_SYNTH_CONTEXT[key]);
+    const stack = new VoucherifyWebhookStack(app, context.stackName, { config: context.stack });
+    return app.synth().getStackArtifact(stack.artifactId).template as SynthesizedTemplate;
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
 
 /** One fixed instant for every event, so regenerating gives the same bytes. */
 const EVENT_TIME = new Date('2026-03-16T09:12:45.000Z');
@@ -104,7 +133,7 @@ async function ingestOutcome(event: APIGatewayProxyEventV2): Promise<{ answer: s
       dependencies: {
         secrets: staticSigningSecrets(SAMPLE_SECRET),
         queue: sqsWebhookQueue({
-          queueUrl: localQueueUrl(LOCAL_QUEUE_NAME),
+          queueUrl: `${npmStartEndpoints(DEFAULT_STAND_IN_HOST).sqs}/${LOCAL_ACCOUNT_ID}/${LOCAL_QUEUE_NAME}`,
           timeoutMs: 1000,
           maxMessageBytes: queueMaxMessageBytes(INGEST_SETTINGS.maxBodyBytes.defaultValue!),
           client: capturingClient,
@@ -155,8 +184,15 @@ interface EventListing {
   readonly expect: string;
 }
 
+export interface EnvVarsSource {
+  /** Where the functions reach npm start's stand-ins; its defaults through 127.0.0.1 unless given. */
+  readonly endpoints?: StandInEndpoints;
+  /** A synthesized local template; synthesizeLocalTemplate() unless given. */
+  readonly template?: SynthesizedTemplate;
+}
+
 /** Every file of events/, by name, with its exact content. */
-export async function generateEvents(): Promise<Map<string, string>> {
+export async function generateEvents(source: EnvVarsSource = {}): Promise<Map<string, string>> {
   const files = new Map<string, string>();
   const listing: EventListing[] = [];
   const acceptedRecords: SQSRecord[] = [];
@@ -195,34 +231,14 @@ export async function generateEvents(): Promise<Map<string, string>> {
     expect: `worker receives a batch of ${acceptedRecords.length} records`,
   });
 
-  files.set(
-    'env.json',
-    json({
-      [FUNCTION_LOGICAL_IDS.ingest]: {
-        QUEUE_URL: localQueueUrl(LOCAL_QUEUE_NAME),
-        VOUCHERIFY_WEBHOOK_SECRET: SAMPLE_SECRET,
-        VOUCHERIFY_WEBHOOK_SECRET_ARN: '',
-        MAX_EVENT_AGE_SECONDS: '0',
-      },
-      [FUNCTION_LOGICAL_IDS.distribute]: {
-        DEAD_LETTER_QUEUE_URL: localQueueUrl(LOCAL_DEAD_LETTER_QUEUE_NAME),
-        IDEMPOTENCY_TABLE_NAME: LOCAL_IDEMPOTENCY_TABLE_NAME,
-        UNSUBSCRIBE_SECRET: SAMPLE_UNSUBSCRIBE_SECRET,
-        UNSUBSCRIBE_TABLE_NAME: LOCAL_UNSUBSCRIBE_TABLE_NAME,
-        UNSUBSCRIBE_URL: 'http://127.0.0.1:3000/unsubscribe',
-      },
-      [FUNCTION_LOGICAL_IDS.unsubscribe]: {
-        UNSUBSCRIBE_SECRET: SAMPLE_UNSUBSCRIBE_SECRET,
-        UNSUBSCRIBE_TABLE_NAME: LOCAL_UNSUBSCRIBE_TABLE_NAME,
-      },
-    }),
-  );
+  const endpoints = source.endpoints ?? npmStartEndpoints(DEFAULT_STAND_IN_HOST);
+  files.set('env.json', json(samEnvVars(source.template ?? synthesizeLocalTemplate(), { endpoints, webhookSecret: SAMPLE_SECRET })));
 
-  files.set('README.md', readme(listing));
+  files.set('README.md', readme(listing, endpoints));
   return files;
 }
 
-function readme(listing: readonly EventListing[]): string {
+function readme(listing: readonly EventListing[], endpoints: StandInEndpoints): string {
   const rows = listing.map((entry) => `| \`${entry.file}\` | \`${entry.from}\` | ${entry.expect} |`).join('\n');
   return `# events/
 
@@ -234,9 +250,11 @@ when these files differ from what the script produces.
 - \`sqs-*.json\`: SQS events for the distribute function (\`${FUNCTION_LOGICAL_IDS.distribute}\`): the body and
   message attributes exactly as the ingest enqueues them.
 - \`env.json\`: \`--env-vars\` for \`sam local invoke\` and \`npm run invoke\`, keyed by the functions' template
-  logical ids. It gives the ingest the sample secret (which wins over the Secrets Manager ARN),
-  points both functions at a local SQS on ${LOCAL_ENDPOINT}, and turns the replay guard off
-  (\`MAX_EVENT_AGE_SECONDS=0\`) because the fixtures are dated.
+  logical ids: every variable of the template \`npm run synth -- -c local=true\` writes. It points the
+  functions at \`npm start\`'s stand-ins (SQS ${endpoints.sqs}, DynamoDB ${endpoints.dynamodb}, SES
+  ${endpoints.sesv2}) and its queues, tables and unsubscribe key, gives the ingest the sample secret
+  (which wins over the Secrets Manager ARN), and turns the replay guard off (\`MAX_EVENT_AGE_SECONDS=0\`)
+  because the fixtures are dated. See docs/sam-local.md.
 
 | file | made from | expected |
 |---|---|---|
@@ -245,8 +263,8 @@ ${rows}
 }
 
 /** Replaces events/ with freshly generated files. */
-export async function writeEvents(directory = EVENTS_DIR): Promise<string[]> {
-  const files = await generateEvents();
+export async function writeEvents(directory = EVENTS_DIR, source: EnvVarsSource = {}): Promise<string[]> {
+  const files = await generateEvents(source);
   mkdirSync(directory, { recursive: true });
   for (const existing of readdirSync(directory)) {
     if (!files.has(existing)) rmSync(join(directory, existing));
@@ -256,8 +274,12 @@ export async function writeEvents(directory = EVENTS_DIR): Promise<string[]> {
 }
 
 if (import.meta.main) {
+  const { values } = parseArgs({ options: { host: { type: 'string' }, template: { type: 'string' } } });
   // The handler's metric lines would only clutter the output.
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  const written = await writeEvents();
+  const written = await writeEvents(EVENTS_DIR, {
+    endpoints: npmStartEndpoints(values.host ?? DEFAULT_STAND_IN_HOST, process.env),
+    ...(values.template ? { template: JSON.parse(readFileSync(values.template, 'utf8')) as SynthesizedTemplate } : {}),
+  });
   console.log(`Wrote ${written.length} files to ${EVENTS_DIR}`);
 }

@@ -5,15 +5,25 @@ import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import type { APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda';
 import { createIngestHandler } from '../functions/ingest/ingestHandler.ts';
 import { staticSigningSecrets } from '../functions/ingest/signingSecrets.ts';
-import { INGEST_SETTINGS } from '../functions/shared/settings.ts';
+import { AWS_ENDPOINT_VARIABLES, INGEST_SETTINGS } from '../functions/shared/settings.ts';
 import { MESSAGE_ATTRIBUTE, parseWebhook } from '../functions/shared/webhookContract.ts';
 import { FUNCTION_LOGICAL_IDS } from '../lib/functionNames.ts';
 import { lambdaContext } from '../local/lambdaEvents.ts';
-import { EVENTS_DIR, generateEvents, SAMPLE_SECRET } from '../scripts/generate-events.ts';
+import { LOCAL_ACCOUNT_ID } from '../local/localAws.ts';
+import { LOCAL_SETTINGS } from '../local/localDefaults.ts';
+import {
+  LOCAL_DLQ_NAME,
+  LOCAL_QUEUE_NAME,
+  LOCAL_TABLE_NAME,
+  LOCAL_UNSUBSCRIBE_SECRET,
+  LOCAL_UNSUBSCRIBE_TABLE_NAME,
+} from '../local/localStack.ts';
+import { npmStartEndpoints, samEnvVars } from '../local/samEnvVars.ts';
+import { EVENTS_DIR, generateEvents, LOCAL_SYNTH_CONTEXT, SAMPLE_SECRET } from '../scripts/generate-events.ts';
 import { type CapturedOutput, captureOutput } from './support/captureOutput.ts';
 import { DELIVERABLE_FIXTURES, EXPECTED_INGEST_STATUS, fixtureNames, fixtureSignatures, readFixture } from './support/fixtures.ts';
 import { InMemoryWebhookQueue } from './support/inMemoryQueue.ts';
-import { buildStack, templateJson } from './support/webhookStack.ts';
+import { buildStack, HTTP_CONTEXT, resourcesOfType, SES_CONTEXT, templateJson } from './support/webhookStack.ts';
 
 const generated = await generateEvents();
 const readEvent = <T>(name: string): T => JSON.parse(readFileSync(join(EVENTS_DIR, name), 'utf8')) as T;
@@ -114,24 +124,77 @@ describe('the SQS events', () => {
 });
 
 describe('events/env.json', () => {
-  const template = templateJson(buildStack().template);
+  // The template `npm run synth -- -c local=true` writes, with the tests' own sender context.
+  const localTemplate = buildStack({ ...SES_CONTEXT, local: 'true' }).template;
+  const template = templateJson(localTemplate);
+  const functions = Object.keys(resourcesOfType(localTemplate, 'AWS::Lambda::Function'));
+  const sqsOrigin = `http://127.0.0.1:${LOCAL_SETTINGS.sqsPort.defaultValue}`;
   const declared = (logicalId: string) =>
-    Object.keys((template.Resources[logicalId]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables);
+    Object.keys((template.Resources[logicalId]?.Properties?.Environment as { Variables?: object } | undefined)?.Variables ?? {});
 
-  test('is keyed by the template logical ids of the two functions', () => {
+  test('names every function of the local template, and no other', () => {
+    expect(Object.keys(envVars).sort()).toEqual(functions.sort());
     expect(Object.keys(envVars).sort()).toEqual(Object.values(FUNCTION_LOGICAL_IDS).sort());
   });
 
-  test.each(Object.values(FUNCTION_LOGICAL_IDS))(
-    'gives %s only variables its template declares, as sam local invoke requires',
-    (logicalId) => {
-      const given = Object.keys(envVars[logicalId] ?? {});
-      expect(given.length).toBeGreaterThan(0);
-      expect(given.filter((name) => !declared(logicalId).includes(name))).toEqual([]);
-    },
-  );
+  test.each(Object.values(FUNCTION_LOGICAL_IDS))('gives %s exactly the variables the local template declares for it', (logicalId) => {
+    expect(Object.keys(envVars[logicalId] ?? {}).sort()).toEqual(declared(logicalId).sort());
+  });
 
-  test('gives the ingest the sample secret the API events are signed with', () => {
-    expect(envVars[FUNCTION_LOGICAL_IDS.ingest]?.VOUCHERIFY_WEBHOOK_SECRET).toBe(SAMPLE_SECRET);
+  test('points every endpoint a function declares at npm start’s default ports on 127.0.0.1', () => {
+    const endpoints = Object.values(envVars).flatMap((variables) =>
+      Object.entries(variables).filter(([name]) => (Object.values(AWS_ENDPOINT_VARIABLES) as string[]).includes(name)),
+    );
+    expect(Object.fromEntries(endpoints)).toEqual({
+      [AWS_ENDPOINT_VARIABLES.sqs]: sqsOrigin,
+      [AWS_ENDPOINT_VARIABLES.dynamodb]: `http://127.0.0.1:${LOCAL_SETTINGS.dynamodbPort.defaultValue}`,
+      [AWS_ENDPOINT_VARIABLES.sesv2]: `http://127.0.0.1:${LOCAL_SETTINGS.sesPort.defaultValue}`,
+    });
+  });
+
+  test('names npm start’s queues, tables and unsubscribe key, and the sample secret the API events are signed with', () => {
+    expect(envVars[FUNCTION_LOGICAL_IDS.ingest]).toMatchObject({
+      QUEUE_URL: `${sqsOrigin}/${LOCAL_ACCOUNT_ID}/${LOCAL_QUEUE_NAME}`,
+      VOUCHERIFY_WEBHOOK_SECRET: SAMPLE_SECRET,
+    });
+    expect(envVars[FUNCTION_LOGICAL_IDS.distribute]).toMatchObject({
+      DEAD_LETTER_QUEUE_URL: `${sqsOrigin}/${LOCAL_ACCOUNT_ID}/${LOCAL_DLQ_NAME}`,
+      IDEMPOTENCY_TABLE_NAME: LOCAL_TABLE_NAME,
+      UNSUBSCRIBE_TABLE_NAME: LOCAL_UNSUBSCRIBE_TABLE_NAME,
+      UNSUBSCRIBE_SECRET: LOCAL_UNSUBSCRIBE_SECRET,
+      UNSUBSCRIBE_URL: `http://127.0.0.1:${LOCAL_SETTINGS.port.defaultValue}/unsubscribe`,
+    });
+  });
+
+  test('with --host, endpoints and queue URLs name that host, while the unsubscribe links stay on this machine', async () => {
+    const files = await generateEvents({ endpoints: npmStartEndpoints('host.docker.internal') });
+    const distribute = (JSON.parse(files.get('env.json') ?? '{}') as Record<string, Record<string, string>>)[
+      FUNCTION_LOGICAL_IDS.distribute
+    ];
+    expect(distribute).toMatchObject({
+      AWS_ENDPOINT_URL_SQS: 'http://host.docker.internal:4566',
+      DEAD_LETTER_QUEUE_URL: `http://host.docker.internal:4566/${LOCAL_ACCOUNT_ID}/${LOCAL_DLQ_NAME}`,
+      UNSUBSCRIBE_URL: 'http://127.0.0.1:3000/unsubscribe',
+    });
+  });
+
+  test('is made from the template npm run synth writes: the same context, plus the local flag', () => {
+    const synthScript = (JSON.parse(readFileSync(join(EVENTS_DIR, '..', 'package.json'), 'utf8')) as { scripts: Record<string, string> })
+      .scripts.synth;
+    const given = [...(synthScript ?? '').matchAll(/-c (\w+)=(?:'([^']*)'|(\S+))/g)].map((match) => [match[1], match[2] ?? match[3]]);
+    expect({ ...Object.fromEntries(given), local: 'true' }).toEqual(LOCAL_SYNTH_CONTEXT);
+  });
+
+  test('cannot be made from a template synthesized without the local flag', () => {
+    expect(() =>
+      samEnvVars(templateJson(buildStack().template), { endpoints: npmStartEndpoints('127.0.0.1'), webhookSecret: SAMPLE_SECRET }),
+    ).toThrow(/-c local=true/);
+  });
+
+  test('names the variable it has no local value for, e.g. the http channel’s forward signing secret', () => {
+    const httpTemplate = templateJson(buildStack({ ...HTTP_CONTEXT, local: 'true' }).template);
+    expect(() => samEnvVars(httpTemplate, { endpoints: npmStartEndpoints('127.0.0.1'), webhookSecret: SAMPLE_SECRET })).toThrow(
+      /DistributeFunction declares FORWARD_SIGNING_SECRET_ARN .* npm start has no stand-in for it/,
+    );
   });
 });

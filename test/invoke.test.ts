@@ -1,11 +1,13 @@
 /**
- * `npm run invoke` end to end: the stack is synthesized with bundling (as `cdk synth` does, asset
- * metadata included), then the bundled assets in that cloud assembly are invoked with the
- * committed events against real local servers (SQS, DynamoDB, SES), the way
- * `sam local invoke -t … <LogicalId> -e events/… -n events/env.json` would run them.
+ * `npm run invoke` end to end, the way `sam local invoke` runs the functions against `npm start`
+ * (docs/sam-local.md): the stack is synthesized with `-c local=true` and bundling (as `cdk synth`
+ * does, asset metadata included); `npm start`'s stand-ins run on free ports; env.json is generated
+ * for them as `npm run events` generates events/env.json; then the bundled assets in that cloud
+ * assembly are invoked with the committed events. The invocations get their endpoints from env.json
+ * alone, and only the credentials SAM gives a container, as in SAM.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,18 +19,12 @@ import { MESSAGE_ATTRIBUTE } from '../functions/shared/webhookContract.ts';
 import { FUNCTION_LOGICAL_IDS } from '../lib/functionNames.ts';
 import { VoucherifyWebhookStack } from '../lib/VoucherifyWebhookStack.ts';
 import { readWebhookStackConfig } from '../lib/webhookStackConfig.ts';
-import { localAwsEnvironment } from '../local/localAws.ts';
-import { type LocalDynamo, startLocalDynamo } from '../local/localDynamo.ts';
-import { type LocalSes, startLocalSes } from '../local/localSes.ts';
-import { type LocalSqs, startLocalSqs } from '../local/localSqs.ts';
-import {
-  LOCAL_DEAD_LETTER_QUEUE_NAME,
-  LOCAL_IDEMPOTENCY_TABLE_NAME,
-  LOCAL_QUEUE_NAME,
-  LOCAL_UNSUBSCRIBE_TABLE_NAME,
-} from '../scripts/generate-events.ts';
+import type { LocalSes } from '../local/localSes.ts';
+import { LOCAL_QUEUE_NAME, type LocalStack, startLocalStack } from '../local/localStack.ts';
+import type { SynthesizedTemplate } from '../local/samEnvVars.ts';
+import { generateEvents, SAMPLE_SECRET } from '../scripts/generate-events.ts';
 import { readTemplateFunction, resolveEnvironment, type TemplateFunction } from '../scripts/invoke-local.ts';
-import { readFixture } from './support/fixtures.ts';
+import { EXPECTED_INGEST_STATUS, readFixture } from './support/fixtures.ts';
 import { contextReader, SES_CONTEXT } from './support/webhookStack.ts';
 
 const run = promisify(execFile);
@@ -39,10 +35,9 @@ const workspace = mkdtempSync(join(tmpdir(), 'webhook-invoke-'));
 const assembly = join(workspace, 'cdk.out');
 const templatePath = join(assembly, `${STACK}.template.json`);
 const envVarsPath = join(workspace, 'env.json');
-let sqs: LocalSqs;
-let sqsClient: SQSClient;
-let dynamo: LocalDynamo;
+let stack: LocalStack;
 let ses: LocalSes;
+let sqsClient: SQSClient;
 
 interface Invocation {
   readonly code: number;
@@ -51,11 +46,16 @@ interface Invocation {
   readonly payload: Record<string, unknown> | undefined;
 }
 
-/** `npm run -s invoke -- <args>` with the local servers' endpoints in the shell environment. */
+/**
+ * `npm run -s invoke -- <args>` from a shell with no AWS variable but the region and the placeholder
+ * credentials SAM gives a container when it has none (samcli/local/lambdafn/env_vars.py).
+ */
 async function invoke(args: readonly string[]): Promise<Invocation> {
   const env = {
-    ...process.env,
-    ...localAwsEnvironment({ sqs: sqs.endpoint, dynamodb: dynamo.endpoint, sesv2: ses.endpoint }),
+    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_'))),
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'defaultkey',
+    AWS_SECRET_ACCESS_KEY: 'defaultsecret',
   };
   let result: { code: number; stdout: string; stderr: string };
   try {
@@ -79,7 +79,7 @@ const eventFile = (name: string) => join(PROJECT_ROOT, 'events', name);
 async function receiveAll(queueName: string) {
   const received = await sqsClient.send(
     new ReceiveMessageCommand({
-      QueueUrl: sqs.queueUrl(queueName),
+      QueueUrl: stack.sqs.queueUrl(queueName),
       MaxNumberOfMessages: 10,
       WaitTimeSeconds: 0,
       MessageAttributeNames: ['All'],
@@ -88,34 +88,31 @@ async function receiveAll(queueName: string) {
   return received.Messages ?? [];
 }
 
+const environmentBefore = { ...process.env };
+
 beforeAll(async () => {
-  // What `cdk synth` writes: bundled assets plus the aws:asset:* metadata SAM reads.
+  // What `cdk synth -c local=true` writes: bundled assets plus the aws:asset:* metadata SAM reads.
   const app = new App({ outdir: assembly, context: { 'aws:cdk:enable-asset-metadata': true } });
-  new VoucherifyWebhookStack(app, STACK, { config: readWebhookStackConfig(contextReader(SES_CONTEXT)) });
+  new VoucherifyWebhookStack(app, STACK, { config: readWebhookStackConfig(contextReader({ ...SES_CONTEXT, local: 'true' })) });
   app.synth();
 
-  [sqs, dynamo, ses] = await Promise.all([
-    startLocalSqs({
-      queues: [
-        { name: LOCAL_DEAD_LETTER_QUEUE_NAME },
-        { name: LOCAL_QUEUE_NAME, deadLetter: { queueName: LOCAL_DEAD_LETTER_QUEUE_NAME, maxReceiveCount: 5 } },
-      ],
-    }),
-    startLocalDynamo(),
-    startLocalSes(),
-  ]);
-  sqsClient = sqs.client();
-  await dynamo.createIdempotencyTable(LOCAL_IDEMPOTENCY_TABLE_NAME);
-  await dynamo.createUnsubscribeTable(LOCAL_UNSUBSCRIBE_TABLE_NAME);
-
-  // events/env.json as committed, with the local servers' ports instead of the default 4566.
-  const committed = readFileSync(join(PROJECT_ROOT, 'events', 'env.json'), 'utf8');
-  writeFileSync(envVarsPath, committed.replaceAll('http://127.0.0.1:4566', sqs.endpoint));
+  // npm start's stand-ins, queues, tables and keys; its worker is left out so queued messages stay put.
+  stack = await startLocalStack({ port: 0, secret: SAMPLE_SECRET, channel: 'ses', inProcessWorker: false });
+  sqsClient = stack.sqs.client();
+  if (!stack.ses) throw new Error('The ses channel starts a local SES');
+  ses = stack.ses;
+  const template = JSON.parse(readFileSync(templatePath, 'utf8')) as SynthesizedTemplate;
+  const endpoints = { sqs: stack.sqs.endpoint, dynamodb: stack.dynamo.endpoint, sesv2: ses.endpoint, api: new URL(stack.url).origin };
+  const generated = await generateEvents({ endpoints, template });
+  writeFileSync(envVarsPath, generated.get('env.json') ?? '');
 }, 120_000);
 
 afterAll(async () => {
   sqsClient?.destroy();
-  await Promise.all([sqs?.stop(), dynamo?.stop(), ses?.stop()]);
+  await stack?.stop(0);
+  // startLocalStack points this process's SDK clients at its servers; later suites in this worker must not inherit that.
+  for (const name of Object.keys(process.env)) if (!(name in environmentBefore)) delete process.env[name];
+  Object.assign(process.env, environmentBefore);
   rmSync(workspace, { recursive: true, force: true });
 });
 
@@ -145,12 +142,14 @@ describe('reading the synthesized template as sam local invoke does', () => {
   test('--env-vars fills declared variables, Parameters first and the function’s own entry last, and ignores undeclared ones', () => {
     const { variables, notes } = resolveEnvironment(ingest, {
       Parameters: { QUEUE_URL: 'from-parameters', MAX_BODY_BYTES: '2048' },
-      [FUNCTION_LOGICAL_IDS.ingest]: { QUEUE_URL: 'http://127.0.0.1:1/000000000000/q', AWS_ENDPOINT_URL_SQS: 'http://127.0.0.1:1' },
+      [FUNCTION_LOGICAL_IDS.ingest]: { QUEUE_URL: 'http://127.0.0.1:1/000000000000/q', AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:1' },
     });
     expect(variables).toMatchObject({ QUEUE_URL: 'http://127.0.0.1:1/000000000000/q', MAX_BODY_BYTES: '2048' });
-    expect(variables).not.toHaveProperty('AWS_ENDPOINT_URL_SQS');
+    expect(variables).not.toHaveProperty('AWS_ENDPOINT_URL_DYNAMODB');
     expect(notes).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^AWS_ENDPOINT_URL_SQS from --env-vars ignored: IngestFunction does not declare it/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/^AWS_ENDPOINT_URL_DYNAMODB from --env-vars ignored: IngestFunction does not declare it/),
+      ]),
     );
   });
 
@@ -267,6 +266,28 @@ describe('npm run invoke with the distribute function', () => {
     const again = await invoke(args);
     expect(again.payload).toEqual({ batchItemFailures: [] });
     expect(await ses.sentEmails()).toHaveLength(1);
+  });
+});
+
+describe('every committed event through npm run invoke, as sam local invoke runs it against npm start', () => {
+  const eventFiles = readdirSync(join(PROJECT_ROOT, 'events')).filter((name) => /^(api|sqs)-.*\.json$/.test(name));
+  const expectedStatus = (file: string): number => {
+    if (file === 'api-wrong-signature.json') return 401;
+    const fixture = Object.keys(EXPECTED_INGEST_STATUS).find((name) => `api-${name.replace(/\.json(\.txt)?$/, '')}.json` === file);
+    if (fixture === undefined) throw new Error(`No expected status for ${file}`);
+    return EXPECTED_INGEST_STATUS[fixture] ?? 0;
+  };
+
+  test.each(eventFiles.filter((name) => name.startsWith('api-')))('%s: the ingest answers as the events README says', async (file) => {
+    const result = await invoke(['-t', templatePath, FUNCTION_LOGICAL_IDS.ingest, '-e', eventFile(file), '-n', envVarsPath]);
+    expect(result.stderr).not.toContain('note:');
+    expect({ code: result.code, status: result.payload?.statusCode }).toEqual({ code: 0, status: expectedStatus(file) });
+  });
+
+  test.each(eventFiles.filter((name) => name.startsWith('sqs-')))('%s: the worker reports no failed record', async (file) => {
+    const result = await invoke(['-t', templatePath, FUNCTION_LOGICAL_IDS.distribute, '-e', eventFile(file), '-n', envVarsPath]);
+    expect(result.stderr).not.toContain('note:');
+    expect({ code: result.code, payload: result.payload }).toEqual({ code: 0, payload: { batchItemFailures: [] } });
   });
 });
 

@@ -107,7 +107,6 @@ export function loadDistributeConfig(env: Environment): DistributeConfig {
       `must be shorter than IDEMPOTENCY_LOCK_SECONDS (${idempotencyLockSeconds} s), got ${deliveryTimeoutMs} ms`,
     );
   }
-  const companyName = readSetting(env, SETTINGS.companyName);
   return {
     delivery: loadChannelConfig(env),
     pacing: {
@@ -121,25 +120,35 @@ export function loadDistributeConfig(env: Environment): DistributeConfig {
       secret: readSecretSource(env, SHARED_SETTINGS.unsubscribeSecret, SHARED_SETTINGS.unsubscribeSecretArn),
       tableName: readSetting(env, SHARED_SETTINGS.unsubscribeTableName),
     },
-    sender: {
-      address: readOptionalSetting(env, SETTINGS.senderAddress),
-      name: readOptionalSetting(env, SETTINGS.senderName) ?? companyName,
-      companyName,
-      postalAddress: readSetting(env, SETTINGS.postalAddress),
-      logoUrl: readOptionalSetting(env, SETTINGS.logoUrl),
-      accentColor: readSetting(env, SETTINGS.accentColor),
-      replyTo: readOptionalSetting(env, SETTINGS.replyTo),
-    },
+    sender: loadSenderIdentity(env),
     deadLetterQueueUrl: readSetting(env, SETTINGS.deadLetterQueueUrl),
     idempotencyTableName: readSetting(env, SETTINGS.idempotencyTableName),
     idempotencyLockSeconds,
     idempotencyRetentionDays: readSetting(env, SETTINGS.idempotencyRetentionDays),
     deliveryTimeoutMs,
-    formatting: {
-      currency: readSetting(env, SETTINGS.currency),
-      locale: readSetting(env, SETTINGS.locale),
-      timeZone: readSetting(env, SETTINGS.timeZone),
-    },
+    formatting: loadFormattingConfig(env),
+  };
+}
+
+/** The sender alone: also what the mail preview (scripts/preview.ts) renders with. */
+export function loadSenderIdentity(env: Environment): SenderIdentity {
+  const companyName = readSetting(env, SETTINGS.companyName);
+  return {
+    address: readOptionalSetting(env, SETTINGS.senderAddress),
+    name: readOptionalSetting(env, SETTINGS.senderName) ?? companyName,
+    companyName,
+    postalAddress: readSetting(env, SETTINGS.postalAddress),
+    logoUrl: readOptionalSetting(env, SETTINGS.logoUrl),
+    accentColor: readSetting(env, SETTINGS.accentColor),
+    replyTo: readOptionalSetting(env, SETTINGS.replyTo),
+  };
+}
+
+export function loadFormattingConfig(env: Environment): FormattingConfig {
+  return {
+    currency: readSetting(env, SETTINGS.currency),
+    locale: readSetting(env, SETTINGS.locale),
+    timeZone: readSetting(env, SETTINGS.timeZone),
   };
 }
 

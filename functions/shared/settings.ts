@@ -318,7 +318,8 @@ export const DISTRIBUTE_SETTINGS = {
 /** The trimmed text, or undefined when unset or blank (a blank variable is as good as unset). */
 const textOf = (env: Environment, variable: string): string | undefined => env[variable]?.trim() || undefined;
 
-function variableOf(setting: Naming): string {
+/** The environment variable a setting is read from; throws for a setting only the stack reads. */
+export function variableOf(setting: Naming): string {
   if (setting.variable === undefined) throw new Error(`The setting ${setting.contextKey} has no environment variable`);
   return setting.variable;
 }
@@ -348,6 +349,18 @@ export const settingText = <TValue>(setting: Setting<TValue>, value: TValue): st
 
 // ---------------------------------------------------------------------------------------------
 // Names
+
+/**
+ * The AWS SDK's own variables for one service's endpoint: the SDK's clients read them, our code never
+ * does. Set only where a function must reach a local stand-in instead of AWS (npm start, and
+ * `sam local invoke` with a template synthesized with `-c local=true`).
+ */
+export const AWS_ENDPOINT_VARIABLES = {
+  sqs: 'AWS_ENDPOINT_URL_SQS',
+  dynamodb: 'AWS_ENDPOINT_URL_DYNAMODB',
+  sesv2: 'AWS_ENDPOINT_URL_SESV2',
+} as const;
+export type AwsServiceName = keyof typeof AWS_ENDPOINT_VARIABLES;
 
 /** POWERTOOLS_SERVICE_NAME of each function: the `service` dimension its metrics and alarms carry. */
 export const SERVICE_NAMES = {
