@@ -50,8 +50,11 @@ export function createSendPacer(options: SendPacerOptions): SendPacer {
   const sleep = options.sleep ?? realSleep;
   /** Fraction of the container's share currently used: 1 until the provider pushes back. */
   let speed = 1;
+  /** The latest turn handed out: the next caller queues behind it. */
   let nextTurnAt = 0;
   let pausedUntil = 0;
+  /** When the next send is due at an even spacing (the theoretical arrival time of GCRA). */
+  let dueAt = Number.NEGATIVE_INFINITY;
 
   const intervalMs = async (): Promise<number> => {
     const rate = await options.totalRate();
@@ -61,12 +64,24 @@ export function createSendPacer(options: SendPacerOptions): SendPacer {
 
   return {
     async waitForTurn(startBy) {
-      const interval = await intervalMs();
-      const current = now();
-      const turn = Math.max(current, nextTurnAt, pausedUntil);
+      let interval = await intervalMs();
+      let turn = Math.max(now(), nextTurnAt, pausedUntil);
       if (turn > startBy) return false;
       nextTurnAt = turn + interval;
-      if (turn > current) await sleep(turn - current);
+      for (;;) {
+        const current = now();
+        if (turn > current) await sleep(turn - current);
+        // A stalled event loop (or a throttle that came in meanwhile) can wake several callers at
+        // once. Each one checks the even spacing again (GCRA with half an interval of tolerance):
+        // a timer that fires a little late costs no rate, and a stall never turns into a burst.
+        interval = await intervalMs();
+        const earliest = Math.max(dueAt - interval / 2, pausedUntil);
+        if (now() >= earliest) break;
+        if (earliest > startBy) return false;
+        turn = earliest;
+        nextTurnAt = Math.max(nextTurnAt, earliest + interval);
+      }
+      dueAt = Math.max(dueAt, now() - interval / 2) + interval;
       return true;
     },
     throttled(retryAfterMs) {
