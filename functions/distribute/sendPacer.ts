@@ -53,7 +53,8 @@ export function createSendPacer(options: SendPacerOptions): SendPacer {
   /** The latest turn handed out: the next caller queues behind it. */
   let nextTurnAt = 0;
   let pausedUntil = 0;
-  let lastSentAt = Number.NEGATIVE_INFINITY;
+  /** When the next send is due at an even spacing (the theoretical arrival time of GCRA). */
+  let dueAt = Number.NEGATIVE_INFINITY;
 
   const intervalMs = async (): Promise<number> => {
     const rate = await options.totalRate();
@@ -71,16 +72,16 @@ export function createSendPacer(options: SendPacerOptions): SendPacer {
         const current = now();
         if (turn > current) await sleep(turn - current);
         // A stalled event loop (or a throttle that came in meanwhile) can wake several callers at
-        // once: each one spaces itself again from the last send that really went, so a stall never
-        // turns into a burst the provider would refuse.
+        // once. Each one checks the even spacing again (GCRA with half an interval of tolerance):
+        // a timer that fires a little late costs no rate, and a stall never turns into a burst.
         interval = await intervalMs();
-        const earliest = Math.max(lastSentAt + interval, pausedUntil);
+        const earliest = Math.max(dueAt - interval / 2, pausedUntil);
         if (now() >= earliest) break;
         if (earliest > startBy) return false;
         turn = earliest;
         nextTurnAt = Math.max(nextTurnAt, earliest + interval);
       }
-      lastSentAt = now();
+      dueAt = Math.max(dueAt, now() - interval / 2) + interval;
       return true;
     },
     throttled(retryAfterMs) {
