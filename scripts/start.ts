@@ -1,39 +1,42 @@
 /**
- * npm start [-- --channel ses]
+ * npm start [-- --channel outbox|ses|http]
  *
  * Runs the whole pipeline locally on embedded defaults (see local/localStack.ts): POST signed
- * webhooks to the printed URL and watch them come out in the outbox file, or in the local SES's
- * web page with --channel ses. Ctrl-C stops gracefully: no new webhooks are accepted and what is
- * queued is delivered first.
+ * webhooks to the printed URL and watch them come out in the outbox file, in the local SES's
+ * web page with --channel ses, or at your own receiver with --channel http (local/startChannel.ts).
+ * Ctrl-C stops gracefully: no new webhooks are accepted and what is queued is delivered first.
  *
  * Environment: PORT (3000), VOUCHERIFY_WEBHOOK_SECRET (a development default), OUTBOX_FILE
- * (.local/outbox.jsonl), DELIVERY_CHANNEL (outbox | ses), plus any function variable
- * (POWERTOOLS_LOG_LEVEL, CURRENCY, LOCALE, TIME_ZONE, …). For `sam local invoke` (docs/sam-local.md):
- * SQS_PORT (4566), DYNAMODB_PORT (8000), SES_PORT (8005), STAND_INS_ON_ALL_INTERFACES (false).
+ * (.local/outbox.jsonl), DELIVERY_CHANNEL (outbox | ses | http), FORWARD_URL and
+ * FORWARD_SIGNING_SECRET (http), plus any function variable (POWERTOOLS_LOG_LEVEL, CURRENCY, …).
+ * For `sam local invoke` (docs/sam-local.md): SQS_PORT (4566), DYNAMODB_PORT (8000), SES_PORT
+ * (8005), STAND_INS_ON_ALL_INTERFACES (false).
  */
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readOptionalSetting, readSetting } from '../functions/shared/settings.ts';
 import { DEVELOPMENT_SECRET, LOCAL_SETTINGS } from '../local/localDefaults.ts';
 import { LOCAL_MAX_RECEIVE_COUNT, startLocalStack } from '../local/localStack.ts';
+import { deliveryDescription, type StartChannel, StartChannelError, stackChannelOptions, startChannel } from '../local/startChannel.ts';
 
 const { values } = parseArgs({ options: { channel: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
 if (values.help) {
   console.log(
-    'usage: npm start [-- --channel outbox|ses]   (environment: PORT, VOUCHERIFY_WEBHOOK_SECRET, OUTBOX_FILE, SQS_PORT, DYNAMODB_PORT, SES_PORT, STAND_INS_ON_ALL_INTERFACES)',
+    'usage: npm start [-- --channel outbox|ses|http]   (environment: PORT, VOUCHERIFY_WEBHOOK_SECRET, OUTBOX_FILE, DELIVERY_CHANNEL, FORWARD_URL, FORWARD_SIGNING_SECRET, SQS_PORT, DYNAMODB_PORT, SES_PORT, STAND_INS_ON_ALL_INTERFACES)',
   );
   process.exit(0);
 }
 
-const channel = values.channel ?? readSetting(process.env, LOCAL_SETTINGS.deliveryChannel);
-if (channel !== 'outbox' && channel !== 'ses') {
-  console.error(`--channel must be outbox or ses, got "${channel}" (the http channel needs a real FORWARD_URL: see README)`);
+let channel: StartChannel;
+try {
+  channel = startChannel(values.channel, process.env);
+} catch (error) {
+  if (!(error instanceof StartChannelError)) throw error;
+  console.error(error.message);
   process.exit(2);
 }
 const port = readSetting(process.env, LOCAL_SETTINGS.port);
 const configuredSecret = readOptionalSetting(process.env, { ...LOCAL_SETTINGS.secret, defaultValue: undefined });
 const secret = configuredSecret ?? DEVELOPMENT_SECRET;
-const outboxFile = resolve(readSetting(process.env, LOCAL_SETTINGS.outboxFile));
 const standInPorts = {
   sqs: readSetting(process.env, LOCAL_SETTINGS.sqsPort),
   dynamodb: readSetting(process.env, LOCAL_SETTINGS.dynamodbPort),
@@ -48,8 +51,7 @@ const stack = await startLocalStack({
   standInPorts,
   standInsOnAllInterfaces,
   secret,
-  channel,
-  outboxFile,
+  ...stackChannelOptions(channel),
   onRequest: ({ method, path, status, durationMs }) => say(`[gateway] ${method} ${path} -> ${status} (${durationMs.toFixed(1)} ms)`),
   onBatch: ({ received, failed, handlerError }) =>
     say(`[worker] batch of ${received}: ${received - failed} done, ${failed} left for retry${handlerError ? ' (handler error)' : ''}`),
@@ -69,11 +71,7 @@ say(
     ? `  Signing secret  from VOUCHERIFY_WEBHOOK_SECRET (${configuredSecret.length} characters)`
     : `  Signing secret  "${DEVELOPMENT_SECRET}" (development default; set VOUCHERIFY_WEBHOOK_SECRET to change)`,
 );
-say(
-  stack.ses
-    ? `  Mails           local SES, web page at ${stack.ses.endpoint}/ (channel ses)`
-    : `  Mails           one JSON line each in ${outboxFile} (channel outbox)`,
-);
+say(`  Mails           ${deliveryDescription(channel, stack.ses?.endpoint)}`);
 say(`  Queue           ${stack.queueUrl} (DLQ after ${LOCAL_MAX_RECEIVE_COUNT} receives: ${stack.deadLetterQueueUrl})`);
 say(`  DynamoDB        ${stack.dynamo.endpoint} (idempotency table, in memory)`);
 say(
