@@ -25,8 +25,7 @@ export interface BundledFunctionProps {
   readonly logLevel: string;
   /**
    * Apply the bundle's source map to stack traces at run time (NODE_OPTIONS=--enable-source-maps).
-   * Off by default: it adds 16-50 ms (ingest) and 100-170 ms (worker) to every cold start
-   * (BENCHMARKS.md, "Cold start"). The .map file ships with the code either way, so a minified
+   * Off by default: it lengthens every cold start, the worker's most (BENCHMARKS.md, "Cold start"). The .map file ships with the code either way, so a minified
    * trace can be mapped back offline.
    */
   readonly runtimeSourceMaps: boolean;

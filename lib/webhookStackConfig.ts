@@ -42,12 +42,15 @@ export const STACK_SETTINGS = {
   }),
   nag: flagSetting({ contextKey: 'nag', defaultValue: false }),
   alarmEmail: textSetting({ contextKey: 'alarmEmail', check: emailProblem }),
-  throttlingRateLimit: numberSetting({ contextKey: 'throttlingRateLimit', defaultValue: 100, min: 1, max: 10_000 }),
-  throttlingBurstLimit: integerSetting({ contextKey: 'throttlingBurstLimit', defaultValue: 200, min: 1, max: 5000 }),
+  // The stage throttle is sized for a whole segment entering at once, not for steady traffic: each
+  // 429 counts as a failed delivery for Voucherify, and enough of them pause the distribution. The
+  // ceilings are API Gateway's account quotas; a forged flood at the limit still costs little.
+  throttlingRateLimit: numberSetting({ contextKey: 'throttlingRateLimit', defaultValue: 1000, min: 1, max: 10_000 }),
+  throttlingBurstLimit: integerSetting({ contextKey: 'throttlingBurstLimit', defaultValue: 2000, min: 1, max: 5000 }),
   batchSize: integerSetting({ contextKey: 'batchSize', defaultValue: 10, min: 1, max: 10_000 }),
   maxBatchingWindowSeconds: integerSetting({ contextKey: 'maxBatchingWindowSeconds', defaultValue: 0, min: 0, max: 300 }),
-  // Chosen from measurements (BENCHMARKS.md, "Memory"): both functions peak at about half of 256 MB
-  // under load, and wait on I/O far more than they compute, so more memory buys little.
+  // Chosen from measurements (BENCHMARKS.md, "Memory"): both functions peak well below this under
+  // load, and wait on I/O far more than they compute, so more memory buys little.
   ingestMemoryMb: integerSetting({ contextKey: 'ingestMemoryMb', defaultValue: 256, min: 128, max: 10_240 }),
   workerMemoryMb: integerSetting({ contextKey: 'workerMemoryMb', defaultValue: 256, min: 128, max: 10_240 }),
   // The visibility timeout (6 × timeout + batching window) must stay within SQS's 12 hours.

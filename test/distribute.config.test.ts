@@ -24,7 +24,7 @@ describe('loadDistributeConfig', () => {
   test('defaults to the outbox channel unpaced, a 24 h maximum age, a 60 s lock, 15 days of retention, a 5 s delivery timeout, EUR, en-GB and UTC', () => {
     expect(loadDistributeConfig(REQUIRED)).toEqual({
       delivery: { channel: 'outbox', outboxFile: '/tmp/outbox.jsonl' },
-      pacing: { ratePerSecond: undefined, concurrency: 5, maxSendOutAgeHours: 24 },
+      pacing: { ratePerSecond: undefined, concurrency: 2, maxSendOutAgeHours: 24 },
       queueUrl: REQUIRED.QUEUE_URL,
       deadLetterQueueUrl: REQUIRED.DEAD_LETTER_QUEUE_URL,
       idempotencyTableName: 'idempotency',

@@ -1,5 +1,5 @@
 /**
- * The ingest under hostile input (issue 6): property-based tests of the whole handler — signature
+ * The ingest under hostile input: property-based tests of the whole handler — signature
  * check, parser, schema, logger and metrics — with no network, so that a case costs well under a
  * millisecond. The queue is the ingest's real SQS adapter talking to a client that answers as SQS's
  * API reference says SQS does (support/sqsSendMessageRules.ts), so a body or attribute SQS would

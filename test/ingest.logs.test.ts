@@ -4,7 +4,7 @@
  * base64, missing, wrong and malformed signatures, wrong content type), in every state the function
  * can be in (healthy, Powertools debugging settings on, body limit hit, no secret, misconfigured,
  * SQS refusing, SQS down, Secrets Manager down), holds no signing secret, no signature header value, no e-mail address, no phone
- * number and no other personal data from the bodies (issue 2 "Observability", issue 6).
+ * number and no other personal data from the bodies (the observability requirements).
  *
  * The handlers are built from the environment as in production and talk to a real local SQS
  * (fauxqs), so the errors logged when a dependency fails are the AWS SDK's own.

@@ -38,7 +38,7 @@ describe('reading the CDK context', () => {
       throttlingBurstLimit: STACK_SETTINGS.throttlingBurstLimit.defaultValue,
       batchSize: 10,
       maxBatchingWindowSeconds: 0,
-      maxConcurrency: 5,
+      maxConcurrency: 2,
       workerTimeoutSeconds: 60,
       maxEventAgeSeconds: 14 * 86_400,
       logRetentionDays: 30,

@@ -74,7 +74,7 @@ describe('the HTTP API', () => {
     ses.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
       AutoDeploy: true,
-      DefaultRouteSettings: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
+      DefaultRouteSettings: { ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 },
     });
   });
 
@@ -268,13 +268,13 @@ describe('the queue', () => {
     }
   });
 
-  test('feeds the worker in batches of 10 with partial batch responses and at most 5 concurrent invocations by default', () => {
+  test('feeds the worker in batches of 10 with partial batch responses and at most 2 concurrent invocations by default', () => {
     ses.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: FUNCTION_LOGICAL_IDS.distribute },
       EventSourceArn: { 'Fn::GetAtt': [mainQueue(ses.template).id, 'Arn'] },
       BatchSize: 10,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
-      ScalingConfig: { MaximumConcurrency: 5 },
+      ScalingConfig: { MaximumConcurrency: 2 },
       MaximumBatchingWindowInSeconds: Match.absent(),
     });
   });

@@ -135,9 +135,8 @@ const SMALL_BODY_BYTES = 64 * 1024;
 
 /**
  * Only the status matters; the body is drained so the connection can be reused. A small (usually
- * empty) body is read to its end: cancelling a stream allocates an abort exception, measured at
- * 1.5-2.7 % of the worker's CPU (BENCHMARKS.md). A large or unsized one is cancelled instead of
- * being buffered.
+ * empty) body is read to its end: cancelling a stream allocates an abort exception, a measurable
+ * share of the worker's CPU. A large or unsized one is cancelled instead of being buffered.
  */
 async function discardBody(response: Response): Promise<void> {
   if (!response.body) return;

@@ -6,10 +6,9 @@
  * AWS_SESSION_TOKEN) before the code starts.
  *
  * Why: the default chain drags in the SSO, login, INI, process, web-identity, container and
- * instance-metadata providers and the STS/SSO/sign-in clients they call, ~130 KiB of the ~380 KiB
+ * instance-metadata providers and the STS/SSO/sign-in clients they call, about a third of the
  * ingest bundle, none of which can run in Lambda. V8 parses every byte of a bundle before its first
- * line runs (~0.1 ms per KiB measured here), so they were the largest cold-start cost under our
- * control (BENCHMARKS.md, "Cold start").
+ * line runs, so they were the largest cold-start cost under our control (BENCHMARKS.md, "Cold start").
  *
  * Only the bundles use it: the tests, `npm start` and the in-process benchmarks import the sources,
  * which keep the SDK's default chain.

@@ -234,10 +234,12 @@ export const DISTRIBUTE_SETTINGS = {
   sendRatePerSecond: numberSetting({ variable: 'SEND_RATE_PER_SECOND', contextKey: 'sendRatePerSecond', min: 0.1, max: 10_000 }),
   /**
    * How many worker invocations run at once (the event source mapping's maximum concurrency): each
-   * paces itself at the rate divided by this. Lambda's SQS event source needs at least 2 pollers;
-   * the local pipeline runs one worker process.
+   * paces itself at the rate divided by this. While a backlog drains, a paced worker's waiting is
+   * billed, and the drain rate is the provider's whatever this is, so the default is the fewest the
+   * SQS event source allows. Raise it only for a provider faster than two workers can feed. The
+   * local pipeline runs one worker process.
    */
-  maxConcurrency: integerSetting({ variable: 'WORKER_MAX_CONCURRENCY', contextKey: 'maxConcurrency', defaultValue: 5, min: 1, max: 1000 }),
+  maxConcurrency: integerSetting({ variable: 'WORKER_MAX_CONCURRENCY', contextKey: 'maxConcurrency', defaultValue: 2, min: 1, max: 1000 }),
   /**
    * A send-out still waiting for the provider after this long goes to the DLQ as max_age_exceeded.
    * Below the queue's 14-day retention, with a day to spare for a redrive.

@@ -1,6 +1,6 @@
 /**
  * What the ingest contract says a correctly signed, JSON-typed request within the size limit gets,
- * worked out from the specification (issue 2's status table, ../shared/voucherify/README.md §2–3)
+ * worked out from the specification (the status table, ../shared/voucherify/README.md §2–3)
  * without the ingest's own code, so that the fuzz tests check each answer and not only its shape.
  *
  * Required: envelope `id`, `project_id`, `created_at`, `type` strings; `data`, `source`, `event`

@@ -1,5 +1,5 @@
 /**
- * Finds what must never reach a log line (issue 2, "Observability"; issue 6): signing secrets,
+ * Finds what must never reach a log line (the observability and hostile-input requirements): signing secrets,
  * signature header values, e-mail addresses, phone numbers, and the personal data a webhook body
  * carries. Both the exact values the tests used and generic patterns are searched, so a value that
  * was reformatted on its way into a log (a phone number without spaces, a signature in upper case)

@@ -1,5 +1,5 @@
 /**
- * The local pipeline as the reliability tests drive it (issue 6, "Faults"): `npm start`'s stack
+ * The local pipeline as the reliability tests drive it: `npm start`'s stack
  * (API Gateway stand-in → ingest → fauxqs → event-source-mapping stand-in → distribute → channel),
  * every hop over its real protocol, with timings short enough for a test; webhooks posted over
  * HTTP as Voucherify posts them; and deliveries counted where they land: at a scripted receiver
