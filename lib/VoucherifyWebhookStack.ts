@@ -563,6 +563,21 @@ export class VoucherifyWebhookStack extends Stack {
       whereToLook: `${workerLogs} (outcome permanent_failure) and the FailureReason attribute of the messages in ${deadLetterQueue.queueName}.`,
     });
 
+    notifications.addAlarm('SendOutAgeAlarm', {
+      // The queue's OldestMessageAgeAlarm restarts with every deferral (a deferred send-out is a new
+      // message); this one follows the send-out from its first queueing, as the maximum age does.
+      metric: new Metric({
+        namespace: metricsNamespace,
+        metricName: 'OldestSendOutAgeSeconds',
+        dimensionsMap: { service: SERVICE_NAMES.distribute },
+        period: ALARM_PERIOD,
+        statistic: Stats.MAXIMUM,
+      }),
+      threshold: config.oldestMessageAlarmMinutes * 60,
+      affected: `send-outs have waited ${config.oldestMessageAlarmMinutes} minutes for their turn; those still waiting after ${config.maxSendOutAgeHours} h go to the DLQ as max_age_exceeded.`,
+      whereToLook: `${workerLogs} (Deferred and TransientFailure reasons), the provider's sending rate (SES MaxSendRate or sendRatePerSecond) against the backlog in ${queue.queueName}.`,
+    });
+
     const workerCount = (metricName: string, dimensions: Record<string, string> = {}) =>
       new Metric({
         namespace: metricsNamespace,

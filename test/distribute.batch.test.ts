@@ -289,6 +289,21 @@ describe('the distribute handler on a batch', () => {
     expect(JSON.stringify(result.lines)).not.toMatch(/victim|evil\.example/);
   });
 
+  test('publishes the age of the oldest send-out in the batch since it was first queued, across deferrals', async () => {
+    const twoHoursAgo = String(Date.now() - 2 * 60 * 60 * 1000);
+    const result = await runBatch(
+      [
+        queuedWebhook(sendOutBody('plain_message')),
+        queuedWebhook(sendOutBody('promotion'), { [MESSAGE_ATTRIBUTE.firstQueuedAt]: twoHoursAgo }),
+      ],
+      fakeDependencies(),
+    );
+    const ages = result.lines.filter((line) => 'OldestSendOutAgeSeconds' in line).map((line) => line.OldestSendOutAgeSeconds);
+    expect(ages).toHaveLength(1);
+    expect(ages[0]).toBeGreaterThanOrEqual(7200);
+    expect(ages[0]).toBeLessThan(7260);
+  });
+
   test('publishes one metric line per outcome and reason, with the count of the batch', async () => {
     const dependencies = fakeDependencies();
     const bodies = [sendOutBody('plain_message'), sendOutBody('plain_message'), readFixture('segment-entered-minimal.json')];

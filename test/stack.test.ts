@@ -348,6 +348,7 @@ describe('the alarms', () => {
       'OldestMessageAgeAlarm',
       'PermanentFailureAlarm',
       'PossibleDuplicateDeliveryAlarm',
+      'SendOutAgeAlarm',
       'WorkerErrorsAlarm',
       'WorkerMisconfiguredAlarm',
       'WorkerThrottlesAlarm',
@@ -386,6 +387,15 @@ describe('the alarms', () => {
     expect(alarm(ses.template, 'OldestMessageAgeAlarm')).toMatchObject({
       MetricName: 'ApproximateAgeOfOldestMessage',
       Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [mainQueue(ses.template).id, 'QueueName'] } }],
+      Threshold: 6 * 60 * 60,
+    });
+  });
+
+  test('the send-out age alarm follows a send-out across its deferrals, at the same threshold', () => {
+    expect(alarm(ses.template, 'SendOutAgeAlarm')).toMatchObject({
+      MetricName: 'OldestSendOutAgeSeconds',
+      Statistic: 'Maximum',
+      Dimensions: [{ Name: 'service', Value: 'voucherify-webhook-distribute' }],
       Threshold: 6 * 60 * 60,
     });
   });

@@ -185,6 +185,12 @@ export function createDistributeHandler(env: Environment, options: DistributeHan
       return { batchItemFailures: records.map((record) => ({ itemIdentifier: record.messageId })) };
     }
     const ready = dependencies;
+    // Each deferral is a new message, so the queue's own age metric restarts with it; the age of
+    // the send-out itself is what tells an operator a backlog will outlive the maximum age.
+    if (records.length > 0) {
+      const firstQueuedAtMs = Math.min(...records.map((record) => toQueuedWebhook(record).firstQueuedAtMs));
+      metrics.addMetric('OldestSendOutAgeSeconds', MetricUnit.Seconds, Math.max(0, Math.round((Date.now() - firstQueuedAtMs) / 1000)));
+    }
     const counts = new OutcomeCounts();
     // The last moment a record may start and still finish before the function times out.
     const startBy = Date.now() + context.getRemainingTimeInMillis() - ready.recordBudgetMs;
