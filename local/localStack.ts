@@ -113,6 +113,7 @@ export interface LocalStack {
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const visibilityTimeoutSeconds = options.visibilityTimeoutSeconds ?? 30;
   const workerTimeoutSeconds = options.workerTimeoutSeconds ?? 20;
+  const workerConcurrency = options.workerConcurrency ?? 2;
   const lockSeconds = options.idempotencyLockSeconds ?? workerTimeoutSeconds + LOCAL_LOCK_MARGIN_SECONDS;
   if (lockSeconds >= visibilityTimeoutSeconds) {
     throw new Error(`The idempotency lock (${lockSeconds} s) must expire before the visibility timeout (${visibilityTimeoutSeconds} s)`);
@@ -204,8 +205,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         ...unsubscribeEnvironment,
         UNSUBSCRIBE_URL: `${gateway.origin}${UNSUBSCRIBE_PATH}`,
         QUEUE_URL: queueUrl,
-        // All pollers share one handler, and so one pacer, which therefore gets the whole rate.
-        WORKER_MAX_CONCURRENCY: '1',
+        // Each poller has a handler, and so a pacer, of its own, as each Lambda container does.
+        WORKER_MAX_CONCURRENCY: String(workerConcurrency),
         DEAD_LETTER_QUEUE_URL: deadLetterQueueUrl,
         IDEMPOTENCY_TABLE_NAME: LOCAL_TABLE_NAME,
         IDEMPOTENCY_LOCK_SECONDS: String(lockSeconds),
@@ -213,7 +214,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       },
       functionTimeoutSeconds: workerTimeoutSeconds,
       batchSize: options.batchSize ?? 10,
-      concurrency: options.workerConcurrency ?? 2,
+      concurrency: workerConcurrency,
     };
     const poller: QueuePoller | undefined =
       options.inProcessWorker === false

@@ -44,7 +44,7 @@ export function startLocalWorker(settings: LocalWorkerSettings, hooks: LocalWork
     client,
     queueUrl: settings.queueUrl,
     queueArn: localQueueArn(settings.queueName),
-    handler: createDistributeHandler(environment),
+    createHandler: () => createDistributeHandler(environment),
     functionName: 'distribute',
     functionTimeoutMs: settings.functionTimeoutSeconds * 1000,
     batchSize: settings.batchSize,

@@ -27,7 +27,11 @@ export interface QueuePollerOptions {
   readonly client: SQSClient;
   readonly queueUrl: string;
   readonly queueArn: string;
-  readonly handler: SqsBatchHandler;
+  /**
+   * Builds the handler of one poller. Each poller gets its own, called once per poller, as each
+   * concurrent invocation on Lambda runs in a container of its own with its own module state.
+   */
+  readonly createHandler: () => SqsBatchHandler;
   readonly functionName?: string;
   readonly batchSize?: number;
   /** Parallel pollers, like the event source mapping's maximum concurrency. */
@@ -81,12 +85,12 @@ export function startQueuePoller(options: QueuePollerOptions): QueuePoller {
     return notDeleted;
   }
 
-  async function handleBatch(messages: Message[]): Promise<void> {
+  async function handleBatch(handler: SqsBatchHandler, messages: Message[]): Promise<void> {
     const event = sqsEventFromMessages(messages, options.queueArn);
     let failed: Set<string>;
     let handlerError: unknown;
     try {
-      const response = await options.handler(event, lambdaContext(options.functionName ?? 'distribute', options.functionTimeoutMs));
+      const response = await handler(event, lambdaContext(options.functionName ?? 'distribute', options.functionTimeoutMs));
       failed = failedMessageIds(event, response);
     } catch (error) {
       handlerError = error;
@@ -109,6 +113,7 @@ export function startQueuePoller(options: QueuePollerOptions): QueuePoller {
   }
 
   async function pollLoop(): Promise<void> {
+    const handler = options.createHandler();
     while (!stopping) {
       let messages: Message[];
       try {
@@ -131,7 +136,7 @@ export function startQueuePoller(options: QueuePollerOptions): QueuePoller {
       // Received messages are handled even while stopping: that is the drain.
       inFlight++;
       try {
-        await handleBatch(messages);
+        await handleBatch(handler, messages);
       } catch (error) {
         options.onPollError?.(error);
       } finally {

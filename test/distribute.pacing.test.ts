@@ -34,7 +34,7 @@ function virtualClock(start = 1_000_000) {
 }
 
 describe('the send pacer', () => {
-  test("starts sends at the container's share of the rate: the rate divided by the concurrency", async () => {
+  test("sends at the container's share of the rate, the rate divided by the concurrency, after one send of credit", async () => {
     const clock = virtualClock();
     const pacer = createSendPacer({ totalRate: async () => 10, concurrency: 2, ...clock });
     const turns: number[] = [];
@@ -42,14 +42,16 @@ describe('the send pacer', () => {
       await pacer.waitForTurn(Number.POSITIVE_INFINITY);
       turns.push(clock.now() - 1_000_000);
     }
-    expect(turns).toEqual([0, 200, 400, 600, 800]);
+    expect(turns).toEqual([0, 0, 200, 400, 600]);
   });
 
   test('refuses at once a turn that would come after the deadline, and keeps that turn free', async () => {
     const clock = virtualClock();
     const pacer = createSendPacer({ totalRate: async () => 1, concurrency: 1, ...clock });
     expect(await pacer.waitForTurn(clock.now() + 5000)).toBe(true);
+    expect(await pacer.waitForTurn(clock.now() + 5000)).toBe(true);
     const before = clock.now();
+    expect(before).toBe(1_000_000);
     expect(await pacer.waitForTurn(clock.now() + 500)).toBe(false);
     expect(clock.now()).toBe(before);
     expect(await pacer.waitForTurn(clock.now() + 5000)).toBe(true);
@@ -65,12 +67,17 @@ describe('the send pacer', () => {
     await pacer.waitForTurn(Number.POSITIVE_INFINITY);
     expect(clock.now() - throttledAt).toBe(3000);
     await pacer.waitForTurn(Number.POSITIVE_INFINITY);
+    expect(clock.now() - throttledAt).toBe(3000);
+    await pacer.waitForTurn(Number.POSITIVE_INFINITY);
     expect(clock.now() - throttledAt).toBe(3000 + 200);
     for (let index = 0; index < 20; index++) pacer.delivered();
-    const recovered = clock.now();
-    await pacer.waitForTurn(Number.POSITIVE_INFINITY);
-    await pacer.waitForTurn(Number.POSITIVE_INFINITY);
-    expect(clock.now() - recovered).toBe(200 + 100);
+    const sentAt: number[] = [];
+    for (let index = 0; index < 4; index++) {
+      await pacer.waitForTurn(Number.POSITIVE_INFINITY);
+      sentAt.push(clock.now());
+    }
+    // Back at the full rate once the sends spaced at the halved rate are behind it.
+    expect(sentAt[3]! - sentAt[2]!).toBe(100);
   });
 
   test('loses no rate to timers that fire a little late', async () => {

@@ -67,21 +67,24 @@ export function createSendPacer(options: SendPacerOptions): SendPacer {
       let interval = await intervalMs();
       let turn = Math.max(now(), nextTurnAt, pausedUntil);
       if (turn > startBy) return false;
-      nextTurnAt = turn + interval;
+      // One send of credit: a container that sat idle between two batches (deleting, polling)
+      // sends its first two at once instead of losing that time for good.
+      nextTurnAt = Math.max(nextTurnAt, turn - interval) + interval;
       for (;;) {
         const current = now();
         if (turn > current) await sleep(turn - current);
         // A stalled event loop (or a throttle that came in meanwhile) can wake several callers at
-        // once. Each one checks the even spacing again (GCRA with half an interval of tolerance):
-        // a timer that fires a little late costs no rate, and a stall never turns into a burst.
+        // once. Each one checks the spacing of the sends that really went (GCRA, the same one
+        // send of tolerance): a timer that fires a little late costs no rate, and a stall lets
+        // at most one send catch up.
         interval = await intervalMs();
-        const earliest = Math.max(dueAt - interval / 2, pausedUntil);
+        const earliest = Math.max(dueAt - interval, pausedUntil);
         if (now() >= earliest) break;
         if (earliest > startBy) return false;
         turn = earliest;
         nextTurnAt = Math.max(nextTurnAt, earliest + interval);
       }
-      dueAt = Math.max(dueAt, now() - interval / 2) + interval;
+      dueAt = Math.max(dueAt, now()) + interval;
       return true;
     },
     throttled(retryAfterMs) {
