@@ -89,6 +89,9 @@ export class BundledFunction extends Construct {
       timeout: props.timeout,
       description: props.description,
       role: this.role,
+      // Lambda's START/END/REPORT lines stay: loggingFormat JSON with systemLogLevelV2 WARN would drop
+      // them, but Powertools would then take its level from Lambda's rather than POWERTOOLS_LOG_LEVEL,
+      // and whether a timeout is still reported at WARN is unverified.
       logGroup: this.logGroup,
       // The stack adds each function's own variables once the resources they name exist.
       environment: {

@@ -30,6 +30,7 @@ import {
 } from '../functions/shared/settings.ts';
 import { UNSUBSCRIBE_TABLE } from '../functions/shared/unsubscribeTable.ts';
 import { ALARM_PERIOD, AlarmNotifications } from './AlarmNotifications.ts';
+import { ACCESS_LOG_FIELDS } from './accessLogFormat.ts';
 import { BundledFunction } from './BundledFunction.ts';
 import { DeadLetteredQueue } from './DeadLetteredQueue.ts';
 import { FUNCTION_LOGICAL_IDS } from './functionNames.ts';
@@ -159,27 +160,6 @@ export interface VoucherifyWebhookStackProps extends StackProps {
   /** Validated configuration: readWebhookStackConfig / readAppContext. */
   readonly config: WebhookStackConfig;
 }
-
-/** JSON access log line per request; never headers or bodies (they carry the signature and PII). */
-const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
-  JSON.stringify({
-    requestId: '$context.requestId',
-    requestTime: '$context.requestTime',
-    sourceIp: '$context.identity.sourceIp',
-    userAgent: '$context.identity.userAgent',
-    httpMethod: '$context.httpMethod',
-    routeKey: '$context.routeKey',
-    path: '$context.path',
-    protocol: '$context.protocol',
-    status: '$context.status',
-    responseLength: '$context.responseLength',
-    responseLatency: '$context.responseLatency',
-    integrationStatus: '$context.integrationStatus',
-    integrationLatency: '$context.integrationLatency',
-    integrationError: '$context.integrationErrorMessage',
-    error: '$context.error.message',
-  }),
-);
 
 /**
  * Voucherify `customer.segment.entered` webhooks on AWS: HTTP API → ingest (verify, validate,
@@ -450,7 +430,10 @@ export class VoucherifyWebhookStack extends Stack {
       stageName: STAGE_NAME,
       autoDeploy: true,
       throttle: { rateLimit: config.throttlingRateLimit, burstLimit: config.throttlingBurstLimit },
-      accessLogSettings: { destination: new LogGroupLogDestination(accessLogs), format: ACCESS_LOG_FORMAT },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+      },
     });
 
     // ---------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 import { createLogger, createMetrics } from '../functions/shared/observability.ts';
 import { METRICS_NAMESPACE } from '../functions/shared/settings.ts';
+import { lambdaContext } from '../local/lambdaEvents.ts';
 import { type CapturedOutput, captureOutput } from './support/captureOutput.ts';
 
 let output: CapturedOutput;
@@ -42,6 +43,22 @@ describe('createLogger', () => {
     logger.warn('shown', { reason: 'x' });
     expect(output.json()).toEqual([
       expect.objectContaining({ level: 'WARN', message: 'shown', reason: 'x', service: 'voucherify-webhook-distribute' }),
+    ]);
+  });
+
+  test("leaves out what the function's own log group already says, and keeps the invocation's request id", () => {
+    const logger = createLogger('voucherify-webhook-distribute', {});
+    logger.addContext(lambdaContext('distribute'));
+    logger.info('Send-out delivered', { envelope_id: 'whs_1' });
+    const [line] = output.json();
+    expect(Object.keys(line ?? {})).toEqual([
+      'level',
+      'message',
+      'timestamp',
+      'service',
+      'cold_start',
+      'function_request_id',
+      'envelope_id',
     ]);
   });
 });

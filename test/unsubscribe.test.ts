@@ -80,6 +80,11 @@ describe('the unsubscribe page', () => {
     expect([...unsubscribes.customers]).toEqual([]);
   });
 
+  test('showing the page writes nothing to the log: it counted nothing, and no warning says so on every view', async () => {
+    await request('GET', unsubscribeToken('cust_1', SECRET));
+    expect(output.lines).toEqual([]);
+  });
+
   test('POST with List-Unsubscribe=One-Click unsubscribes at once and answers 200', async () => {
     const response = await request('POST', unsubscribeToken('cust_1', SECRET), 'List-Unsubscribe=One-Click');
     expect(response.statusCode).toBe(200);

@@ -2,10 +2,10 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createLogger, createMetrics } from '../shared/observability.ts';
+import { publishMetrics } from '../shared/publishMetrics.ts';
 import { type Environment, SERVICE_NAMES } from '../shared/settings.ts';
 import { deferRecord } from './deferRecord.ts';
 import { createDistributeDependencies, type DistributeWiring } from './distributeDependencies.ts';
@@ -223,7 +223,7 @@ export function createDistributeHandler(env: Environment, options: DistributeHan
 
   return (
     middy(distribute)
-      .use(logMetrics(metrics))
+      .use(publishMetrics(metrics))
       // logEvent false overrides POWERTOOLS_LOGGER_LOG_EVENT: the event's bodies hold customers'
       // contact details, which must not be logged even when someone turns event logging on to debug.
       .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false })) as unknown as DistributeHandler

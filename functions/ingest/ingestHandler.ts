@@ -1,11 +1,11 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createLogger, createMetrics } from '../shared/observability.ts';
+import { publishMetrics } from '../shared/publishMetrics.ts';
 import { readSecretString } from '../shared/secretsManagerSecret.ts';
 import { type Environment, queueMaxMessageBytes, SERVICE_NAMES } from '../shared/settings.ts';
 import { loadIngestConfig } from './config.ts';
@@ -74,7 +74,7 @@ export function createIngestHandler(env: Environment, options: IngestHandlerOpti
   const metrics = options.metrics ?? createMetrics(SERVICE_NAMES.ingest, env);
   const observed = () =>
     middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
-      .use(logMetrics(metrics))
+      .use(publishMetrics(metrics))
       // logEvent false overrides POWERTOOLS_LOGGER_LOG_EVENT: the event holds the signature and the
       // customer's contact details, which must not be logged even when someone turns event logging on.
       .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))

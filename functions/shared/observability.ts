@@ -9,6 +9,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { ConstructorOptions } from '@aws-lambda-powertools/logger/types';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { CompactLogFormatter } from './CompactLogFormatter.ts';
 import { type Environment, METRICS_NAMESPACE } from './settings.ts';
 
 /**
@@ -18,6 +19,7 @@ import { type Environment, METRICS_NAMESPACE } from './settings.ts';
 export function createLogger(serviceName: string, env: Environment = process.env): Logger {
   return new Logger({
     serviceName: env.POWERTOOLS_SERVICE_NAME ?? serviceName,
+    logFormatter: new CompactLogFormatter(),
     ...(env.POWERTOOLS_LOG_LEVEL ? { logLevel: env.POWERTOOLS_LOG_LEVEL as ConstructorOptions['logLevel'] } : {}),
   });
 }

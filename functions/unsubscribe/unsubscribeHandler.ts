@@ -1,13 +1,13 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { cachedSecret, parseSecretList } from '../shared/cachedSecret.ts';
 import { createLogger, createMetrics } from '../shared/observability.ts';
+import { publishMetrics } from '../shared/publishMetrics.ts';
 import { readSecretString } from '../shared/secretsManagerSecret.ts';
 import { type Environment, SERVICE_NAMES } from '../shared/settings.ts';
 import { dynamoUnsubscribeList, type UnsubscribeList } from '../shared/unsubscribeList.ts';
@@ -117,7 +117,7 @@ export function createUnsubscribeHandler(
   }
 
   return middy(unsubscribe)
-    .use(logMetrics(metrics))
+    .use(publishMetrics(metrics))
     .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
     .use(httpHeaderNormalizer()) as unknown as UnsubscribeHandler;
 }
