@@ -6,13 +6,14 @@
  * delivered once, none dead-lettered, and how close the drain comes to the provider's rate.
  */
 import { percentile } from './latencyStats.ts';
-import { progress, type WorkerCounts, workerCounters } from './loadHarness.ts';
+import { progress, type WorkerCounts, workerCountsFromLines } from './loadHarness.ts';
 import { type Acknowledgement, sendOutFactory, webhookPoster } from './loadSendOuts.ts';
 import { type LocalStack, startLocalStack } from './localStack.ts';
 import { type ChartSeries, countsPerSecond, perSecondChartSvg } from './perSecondChart.ts';
 import type { ProviderFlavour } from './throttlingProvider.ts';
 import { startThrottlingProviderProcess } from './throttlingProviderProcess.ts';
 import { createWebhookClient, runWithConcurrency } from './webhookClient.ts';
+import { startWorkerProcess, type WorkerProcess } from './workerProcessHandle.ts';
 
 export const LOAD_WEBHOOK_SECRET = 'load-test-secret';
 const FORWARD_SIGNING_SECRET = 'load-forward-signing-secret';
@@ -89,8 +90,8 @@ export async function runBurstLoad(options: BurstLoadOptions): Promise<BurstLoad
     ratePerSecond: options.providerRate,
     ...(options.channel === 'http' ? { signingSecret: FORWARD_SIGNING_SECRET } : {}),
   });
-  const worker = workerCounters();
   let stack: LocalStack | undefined;
+  let worker: WorkerProcess | undefined;
   let syncTimer: NodeJS.Timeout | undefined;
   try {
     stack = await startLocalStack({
@@ -105,8 +106,11 @@ export async function runBurstLoad(options: BurstLoadOptions): Promise<BurstLoad
             extraEnvironment: { SEND_RATE_PER_SECOND: String(options.providerRate) },
           }
         : { sesEndpoint: provider.url }),
-      ...worker.hooks,
+      // The worker runs in a process of its own, as it runs apart from the gateway and the ingest
+      // on Lambda: sharing their event loop, its sends would wait while webhooks pour in.
+      inProcessWorker: false,
     });
+    worker = startWorkerProcess(stack.workerSettings, { POWERTOOLS_LOG_LEVEL: 'WARN' });
     const client = createWebhookClient({ url: stack.url, secret: LOAD_WEBHOOK_SECRET, maxSockets: options.concurrency });
     const poster = webhookPoster(client);
     const newSendOut = sendOutFactory({ deliverableOnly: true });
@@ -146,6 +150,10 @@ export async function runBurstLoad(options: BurstLoadOptions): Promise<BurstLoad
     });
     drainBar.finish();
     clearInterval(syncTimer);
+    // SIGTERM lets the worker finish the batches it holds, as Ctrl-C does to npm start.
+    await worker.kill('SIGTERM');
+    const workerCounts = workerCountsFromLines(worker.json());
+    worker = undefined;
     await provider.sync();
     const { deadLettered } = await stack.queueDepths();
     const { undelivered } = await stack.stop(1000);
@@ -188,7 +196,7 @@ export async function runBurstLoad(options: BurstLoadOptions): Promise<BurstLoad
       drained,
       postSeconds: round(postSeconds, 2),
       ackMaxMs: round(percentile(poster.latenciesMs, 1), 1),
-      worker: worker.counts,
+      worker: workerCounts,
     };
     return {
       summary,
@@ -203,6 +211,7 @@ export async function runBurstLoad(options: BurstLoadOptions): Promise<BurstLoad
     };
   } finally {
     clearInterval(syncTimer);
+    await worker?.kill('SIGKILL');
     await stack?.stop(1000);
     await provider.stop();
   }

@@ -27,7 +27,8 @@ try {
 }
 
 const worker = startLocalWorker(settings, {
-  onBatch: ({ received, failed, handlerError }) => say({ event: 'batch', received, failed, handler_error: handlerError !== undefined }),
+  onBatch: ({ received, failed, handlerError, notDeleted }) =>
+    say({ event: 'batch', received, failed, handler_error: handlerError !== undefined, not_deleted: notDeleted ?? 0 }),
   onPollError: (error) => say({ event: 'poll_error', error: error instanceof Error ? error.name : String(error) }),
 });
 say({ event: 'started' });

@@ -25,7 +25,7 @@ import {
   withoutTimeBudgetDeferrals,
 } from './support/reliabilityPipeline.ts';
 import { type ScriptedHttpServer, startScriptedHttpServer } from './support/scriptedHttpServer.ts';
-import { startWorkerProcess, type WorkerProcess } from './support/workerProcess.ts';
+import { startWorkerProcess, type WorkerProcess } from '../local/workerProcessHandle.ts';
 
 let pipeline: ReliabilityPipeline;
 let dynamoDb: DynamoDBClient;

@@ -1,3 +1,5 @@
+import { jsonObjectLines } from '../../local/jsonObjectLines.ts';
+
 /**
  * Captures what the process writes to stdout and stderr (Powertools logs and EMF metrics go
  * there), so tests can assert on log lines and metrics and prove what never appears in them.
@@ -10,17 +12,7 @@ export interface CapturedOutput {
   restore(): void;
 }
 
-/** The lines that parse as JSON objects (log lines, EMF metrics), parsed; every other line is skipped. */
-export function jsonObjectLines(lines: readonly string[]): Record<string, unknown>[] {
-  return lines.flatMap((line) => {
-    try {
-      const value = JSON.parse(line) as unknown;
-      return typeof value === 'object' && value !== null ? [value as Record<string, unknown>] : [];
-    } catch {
-      return [];
-    }
-  });
-}
+export { jsonObjectLines };
 
 export function captureOutput(): CapturedOutput {
   const lines: string[] = [];

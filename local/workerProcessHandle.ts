@@ -1,14 +1,15 @@
 /**
  * The local stack's worker side in a child process (local/workerProcess.ts), started with the
- * pinned Node (inside jest, `process.execPath` is the Node 24 that runs jest), so a test can kill
- * the process itself, not a mock, and start a fresh one.
+ * Node that runs this one (the pinned Node 24 under npm and jest). The reliability tests kill it
+ * mid-batch; load runs keep it off the event loop of the gateway and the ingest, as the worker
+ * runs apart from them on Lambda.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import type { LocalWorkerSettings } from '../../local/localWorker.ts';
-import { jsonObjectLines } from './captureOutput.ts';
+import { jsonObjectLines } from './jsonObjectLines.ts';
+import type { LocalWorkerSettings } from './localWorker.ts';
 
-const ENTRY = resolve(import.meta.dirname, '../../local/workerProcess.ts');
+const ENTRY = resolve(import.meta.dirname, 'workerProcess.ts');
 
 export interface WorkerProcess {
   readonly pid: number;
