@@ -12,6 +12,7 @@
 import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { IDEMPOTENCY_TABLE } from '../functions/distribute/idempotencyTable.ts';
 import { LOCAL_TABLE_NAME } from '../local/localStack.ts';
+import { startWorkerProcess, type WorkerProcess } from '../local/workerProcessHandle.ts';
 import { type CapturedOutput, captureOutput } from './support/captureOutput.ts';
 import {
   attemptsByKey,
@@ -25,7 +26,6 @@ import {
   withoutTimeBudgetDeferrals,
 } from './support/reliabilityPipeline.ts';
 import { type ScriptedHttpServer, startScriptedHttpServer } from './support/scriptedHttpServer.ts';
-import { startWorkerProcess, type WorkerProcess } from '../local/workerProcessHandle.ts';
 
 let pipeline: ReliabilityPipeline;
 let dynamoDb: DynamoDBClient;
