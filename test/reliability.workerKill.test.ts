@@ -96,8 +96,10 @@ describe('the worker process killed', () => {
     let seen = 0;
     receiver.hold(() => ++seen > 4);
     const first = startWorker();
-    await eventually('four delivered and recorded, six being delivered', async () => {
+    await eventually('four delivered, recorded and logged, six being delivered', async () => {
       if (receiver.answered.length !== 4 || receiver.held !== 6) return false;
+      // A record's line is written once its completion is; the kill must not land between the two.
+      if (first.json().filter((line) => line.outcome === 'delivered').length !== 4) return false;
       const delivered = sendOuts.filter((sendOut) => deliveryCounts(receiver, [sendOut])[0] === 1);
       return (await Promise.all(delivered.map(claimStatus))).every((status) => status === 'COMPLETED');
     });
