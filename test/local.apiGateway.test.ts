@@ -40,11 +40,17 @@ function post(
   return new Promise((resolve, reject) => {
     let sent = 0;
     let answered = false;
+    let gap: NodeJS.Timeout | undefined;
     const outgoing = request(gateway.url, { method: 'POST', headers }, (response) => {
       answered = true;
+      // A long gap must not outlive the test: a pending timer keeps jest from exiting.
+      clearTimeout(gap);
       const parts: Buffer[] = [];
       response.on('data', (part: Buffer) => parts.push(part));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(parts).toString(), sent }));
+      response.on('end', () => {
+        outgoing.destroy();
+        resolve({ status: response.statusCode ?? 0, body: Buffer.concat(parts).toString(), sent });
+      });
     });
     outgoing.on('error', (error) => (answered ? undefined : reject(error)));
     const next = (index: number) => {
@@ -52,7 +58,7 @@ function post(
       if (index === chunks.length) return outgoing.end();
       outgoing.write(chunks[index], () => {
         sent += chunks[index]!.length;
-        setTimeout(() => next(index + 1), gapMs);
+        gap = setTimeout(() => next(index + 1), gapMs);
       });
     };
     next(0);
