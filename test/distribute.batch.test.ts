@@ -4,18 +4,17 @@
  * real local servers in distribute.worker.test.ts.
  */
 import { createDistributeHandler } from '../functions/distribute/distributeHandler.ts';
-import { type DistributeDependencies, distributeRecord } from '../functions/distribute/distributeRecord.ts';
+import { distributeRecord } from '../functions/distribute/distributeRecord.ts';
 import {
   DeadLetterQueueError,
   IdempotencyStoreError,
   PermanentDeliveryError,
   TransientDeliveryError,
 } from '../functions/distribute/errors.ts';
-import type { QueuedWebhook } from '../functions/distribute/queuedWebhook.ts';
 import { MESSAGE_ATTRIBUTE } from '../functions/shared/webhookContract.ts';
 import { lambdaContext, localQueueArn, sqsEvent, sqsRecord } from '../local/lambdaEvents.ts';
 import { captureOutput } from './support/captureOutput.ts';
-import { fakeDependencies, queuedWebhook } from './support/distributeFakes.ts';
+import { fakeDependencies, queuedWebhook, runDistributeBatch } from './support/distributeFakes.ts';
 import { readFixture } from './support/fixtures.ts';
 import { freshFixtureBody, sendOutBody } from './support/segmentEnteredWebhooks.ts';
 
@@ -232,32 +231,6 @@ describe('distributeRecord', () => {
   });
 });
 
-/** Runs records through the distribute handler, as one SQS batch; the outcomes are read back from its log lines. */
-async function runBatch(webhooks: readonly QueuedWebhook[], dependencies: DistributeDependencies) {
-  const output = captureOutput();
-  try {
-    const handler = createDistributeHandler({}, { dependencies });
-    const event = sqsEvent(
-      webhooks.map((webhook) =>
-        sqsRecord(
-          {
-            messageId: webhook.messageId,
-            receiptHandle: webhook.messageId,
-            body: webhook.body,
-            messageAttributes: Object.fromEntries(Object.entries(webhook.attributes).map(([name, value]) => [name, { ...value }])),
-          },
-          localQueueArn('webhooks'),
-        ),
-      ),
-    );
-    const { batchItemFailures } = await handler(event, lambdaContext('distribute'));
-    const outcomes = webhooks.map((webhook) => output.json().find((line) => line.message_id === webhook.messageId));
-    return { batchItemFailures, outcomes, lines: output.json() };
-  } finally {
-    output.restore();
-  }
-}
-
 describe('the distribute handler on a batch', () => {
   test('reports only the records to retry, and never the batch as a whole', async () => {
     const dependencies = fakeDependencies();
@@ -267,7 +240,7 @@ describe('the distribute handler on a batch', () => {
     const fine = [queuedWebhook(freshFixtureBody('segment-entered-plain-message.json')), queuedWebhook(sendOutBody('promotion'))];
     dependencies.channel.failures.push(new TransientDeliveryError('throttled', 'ses:TooManyRequestsException:429'));
 
-    const result = await runBatch([throttled, poison, ...fine, minimal], dependencies);
+    const result = await runDistributeBatch([throttled, poison, ...fine, minimal], dependencies);
 
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: throttled.messageId }]);
     expect(result.outcomes.map((outcome) => outcome?.outcome)).toEqual([
@@ -282,7 +255,7 @@ describe('the distribute handler on a batch', () => {
 
   test('counts and logs an invalid contact without the address', async () => {
     const email = 'victim@example.com\r\nBcc: list@evil.example';
-    const result = await runBatch([queuedWebhook(sendOutBody('promotion', { customer: { email } }))], fakeDependencies());
+    const result = await runDistributeBatch([queuedWebhook(sendOutBody('promotion', { customer: { email } }))], fakeDependencies());
     expect(result.batchItemFailures).toEqual([]);
     expect(result.outcomes[0]).toMatchObject({ outcome: 'skipped', reason: 'invalid_contact' });
     expect(result.lines).toEqual(expect.arrayContaining([expect.objectContaining({ Skipped: 1, Reason: 'invalid_contact' })]));
@@ -291,7 +264,7 @@ describe('the distribute handler on a batch', () => {
 
   test('publishes the age of the oldest send-out in the batch since it was first queued, across deferrals', async () => {
     const twoHoursAgo = String(Date.now() - 2 * 60 * 60 * 1000);
-    const result = await runBatch(
+    const result = await runDistributeBatch(
       [
         queuedWebhook(sendOutBody('plain_message')),
         queuedWebhook(sendOutBody('promotion'), { [MESSAGE_ATTRIBUTE.firstQueuedAt]: twoHoursAgo }),
@@ -307,7 +280,7 @@ describe('the distribute handler on a batch', () => {
   test('publishes one metric line per outcome and reason, with the count of the batch', async () => {
     const dependencies = fakeDependencies();
     const bodies = [sendOutBody('plain_message'), sendOutBody('plain_message'), readFixture('segment-entered-minimal.json')];
-    const result = await runBatch(
+    const result = await runDistributeBatch(
       bodies.map((body) => queuedWebhook(body)),
       dependencies,
     );
@@ -326,7 +299,7 @@ describe('the distribute handler on a batch', () => {
     const dependencies = fakeDependencies();
     const fine = queuedWebhook(sendOutBody('plain_message'));
     const bomb = queuedWebhook(sendOutBody('unique_code'));
-    const result = await runBatch([bomb, fine], {
+    const result = await runDistributeBatch([bomb, fine], {
       ...dependencies,
       // Only the unique code's discount is written as money: a bug that breaks that record alone.
       format: {
@@ -352,11 +325,11 @@ describe('the distribute handler on a batch', () => {
     const dependencies = fakeDependencies();
     const body = sendOutBody('unique_code');
     const [first, second] = [queuedWebhook(body), queuedWebhook(body)];
-    const result = await runBatch([first, second], dependencies);
+    const result = await runDistributeBatch([first, second], dependencies);
     expect(dependencies.channel.delivered).toHaveLength(1);
     expect(result.batchItemFailures).toHaveLength(1);
     const [retried] = result.batchItemFailures;
-    const retry = await runBatch([retried?.itemIdentifier === first.messageId ? first : second], dependencies);
+    const retry = await runDistributeBatch([retried?.itemIdentifier === first.messageId ? first : second], dependencies);
     expect(retry.outcomes[0]).toMatchObject({ outcome: 'skipped', reason: 'duplicate' });
     expect(dependencies.channel.delivered).toHaveLength(1);
   });

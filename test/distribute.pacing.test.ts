@@ -5,17 +5,13 @@
  */
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { deferralDelaySeconds, MAX_DELAY_SECONDS } from '../functions/distribute/deferralQueue.ts';
-import { createDistributeHandler } from '../functions/distribute/distributeHandler.ts';
-import type { DistributeDependencies } from '../functions/distribute/distributeRecord.ts';
 import { PermanentDeliveryError, ThrottledDeliveryError } from '../functions/distribute/errors.ts';
 import type { QueuedWebhook } from '../functions/distribute/queuedWebhook.ts';
 import { createSendPacer } from '../functions/distribute/sendPacer.ts';
 import { FALLBACK_SES_RATE, sesAccountSendRate } from '../functions/distribute/sesSendRate.ts';
-import { lambdaContext, localQueueArn, sqsEvent, sqsRecord } from '../local/lambdaEvents.ts';
 import { localAwsClientConfig } from '../local/localAws.ts';
 import { LOCAL_SES_MAX_SEND_RATE, type LocalSes, startLocalSes } from '../local/localSes.ts';
-import { captureOutput } from './support/captureOutput.ts';
-import { fakeDependencies, queuedWebhook } from './support/distributeFakes.ts';
+import { fakeDependencies, queuedWebhook, runDistributeBatch } from './support/distributeFakes.ts';
 import { closedPort } from './support/scriptedHttpServer.ts';
 import { sendOutBody } from './support/segmentEnteredWebhooks.ts';
 
@@ -190,32 +186,6 @@ describe('how long a deferred record waits', () => {
   });
 });
 
-/** Records through the handler as one SQS batch, with the given time left; outcomes read back from its log lines. */
-async function runBatch(webhooks: readonly QueuedWebhook[], dependencies: DistributeDependencies, remainingMs = 30_000) {
-  const output = captureOutput();
-  try {
-    const handler = createDistributeHandler({}, { dependencies });
-    const event = sqsEvent(
-      webhooks.map((webhook) =>
-        sqsRecord(
-          {
-            messageId: webhook.messageId,
-            receiptHandle: webhook.messageId,
-            body: webhook.body,
-            messageAttributes: Object.fromEntries(Object.entries(webhook.attributes).map(([name, value]) => [name, { ...value }])),
-          },
-          localQueueArn('webhooks'),
-        ),
-      ),
-    );
-    const { batchItemFailures } = await handler(event, lambdaContext('distribute', remainingMs));
-    const outcomes = webhooks.map((webhook) => output.json().find((line) => line.message_id === webhook.messageId));
-    return { batchItemFailures, outcomes, lines: output.json() };
-  } finally {
-    output.restore();
-  }
-}
-
 const sendOuts = (count: number) => Array.from({ length: count }, () => queuedWebhook(sendOutBody('plain_message')));
 
 describe('the distribute handler, pacing a batch', () => {
@@ -223,7 +193,7 @@ describe('the distribute handler, pacing a batch', () => {
     const dependencies = { ...fakeDependencies({ ratePerSecond: 10 }), recordBudgetMs: 1000 };
     const batch = sendOuts(10);
     // Turns every 100 ms; 1.5 s left and a 1 s budget per record: only the first few may start.
-    const result = await runBatch(batch, dependencies, 1500);
+    const result = await runDistributeBatch(batch, dependencies, 1500);
 
     expect(result.batchItemFailures).toEqual([]);
     const outcomes = result.outcomes.map((line) => line?.outcome);
@@ -246,7 +216,7 @@ describe('the distribute handler, pacing a batch', () => {
     dependencies.channel.failures.push(new ThrottledDeliveryError('slow down', 'ses:TooManyRequestsException:429'));
     const [throttled] = sendOuts(1) as [QueuedWebhook];
 
-    const result = await runBatch([throttled], dependencies);
+    const result = await runDistributeBatch([throttled], dependencies);
 
     expect(result.batchItemFailures).toEqual([]);
     expect(result.outcomes[0]).toMatchObject({ outcome: 'deferred', reason: 'throttled', detail: 'ses:TooManyRequestsException:429' });
@@ -267,7 +237,7 @@ describe('the distribute handler, pacing a batch', () => {
     );
     const [rejected, throttled] = sendOuts(2) as [QueuedWebhook, QueuedWebhook];
 
-    const result = await runBatch([rejected, throttled], dependencies);
+    const result = await runDistributeBatch([rejected, throttled], dependencies);
 
     expect(result.batchItemFailures).toEqual([]);
     expect(dependencies.deadLetters.sent.map(({ webhook, deadLetter }) => [webhook.messageId, deadLetter.reason])).toEqual([
@@ -284,7 +254,7 @@ describe('the distribute handler, pacing a batch', () => {
     const dayAgo = Date.now() - 24 * 60 * 60 * 1000;
     const old = queuedWebhook(sendOutBody('promotion'), { FirstQueuedAt: String(dayAgo), Deferrals: '95' });
 
-    const result = await runBatch([old], dependencies);
+    const result = await runDistributeBatch([old], dependencies);
 
     expect(result.batchItemFailures).toEqual([]);
     expect(dependencies.deferrals.deferred).toEqual([]);
@@ -300,7 +270,7 @@ describe('the distribute handler, pacing a batch', () => {
     dependencies.deferrals.failWith = new Error('sqs down');
     const [throttled] = sendOuts(1) as [QueuedWebhook];
 
-    const result = await runBatch([throttled], dependencies);
+    const result = await runDistributeBatch([throttled], dependencies);
 
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: throttled.messageId }]);
     expect(result.outcomes[0]).toMatchObject({ outcome: 'transient_failure', reason: 'requeue_failed' });

@@ -8,6 +8,7 @@ import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
 import type { DeadLetter, DeadLetterQueue } from '../../functions/distribute/deadLetterQueue.ts';
 import type { DeferralQueue } from '../../functions/distribute/deferralQueue.ts';
 import type { DeliveryChannel, DeliveryReceipt } from '../../functions/distribute/deliveryChannel.ts';
+import { createDistributeHandler } from '../../functions/distribute/distributeHandler.ts';
 import type { DistributeDependencies } from '../../functions/distribute/distributeRecord.ts';
 import type { DistributionMessage } from '../../functions/distribute/distributionMessage.ts';
 import type { DeliveryRecord, IdempotencyClaim, IdempotencyLease, IdempotencyStore } from '../../functions/distribute/idempotencyStore.ts';
@@ -15,6 +16,8 @@ import type { QueuedWebhook } from '../../functions/distribute/queuedWebhook.ts'
 import { createSendPacer } from '../../functions/distribute/sendPacer.ts';
 import type { UnsubscribeList } from '../../functions/shared/unsubscribeList.ts';
 import { unsubscribeUrl } from '../../functions/shared/unsubscribeToken.ts';
+import { lambdaContext, localQueueArn, sqsEvent, sqsRecord } from '../../local/lambdaEvents.ts';
+import { captureOutput } from './captureOutput.ts';
 import { defaultFormatters, TEST_SENDER } from './segmentEnteredWebhooks.ts';
 
 /** Every call in order, across all fakes, so tests can check what happened before what. */
@@ -164,3 +167,32 @@ export const queuedWebhook = (body: string, attributes: Record<string, string> =
   firstQueuedAtMs: Date.now(),
   deferrals: 0,
 });
+
+/**
+ * Records through the real distribute handler as one SQS batch, with the given time left; the
+ * outcomes are read back from its log lines.
+ */
+export async function runDistributeBatch(webhooks: readonly QueuedWebhook[], dependencies: DistributeDependencies, remainingMs = 30_000) {
+  const output = captureOutput();
+  try {
+    const handler = createDistributeHandler({}, { dependencies });
+    const event = sqsEvent(
+      webhooks.map((webhook) =>
+        sqsRecord(
+          {
+            messageId: webhook.messageId,
+            receiptHandle: webhook.messageId,
+            body: webhook.body,
+            messageAttributes: Object.fromEntries(Object.entries(webhook.attributes).map(([name, value]) => [name, { ...value }])),
+          },
+          localQueueArn('webhooks'),
+        ),
+      ),
+    );
+    const { batchItemFailures } = await handler(event, lambdaContext('distribute', remainingMs));
+    const outcomes = webhooks.map((webhook) => output.json().find((line) => line.message_id === webhook.messageId));
+    return { batchItemFailures, outcomes, lines: output.json() };
+  } finally {
+    output.restore();
+  }
+}
