@@ -172,7 +172,7 @@ function loadChannelConfig(env: Environment): ChannelConfig {
 }
 
 /** A secret given directly, else by its Secrets Manager ARN; one of the two is required (fail closed). */
-function readSecretSource(env: Environment, direct: Setting<string>, byArn: Setting<string>): SecretSource {
+export function readSecretSource(env: Environment, direct: Setting<string>, byArn: Setting<string>): SecretSource {
   const value = readOptionalSetting(env, direct);
   if (value !== undefined) return { value };
   const arn = readOptionalSetting(env, byArn);
