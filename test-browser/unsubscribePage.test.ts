@@ -4,7 +4,7 @@
  * customer's next send-out is skipped. Needs Chromium, so it is not part of `npm test`: run it with
  * `npm run test:browser` (.ci/run installs Chromium and runs it after npm test).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -15,6 +15,7 @@ import { LOCAL_UNSUBSCRIBE_TABLE_NAME, type LocalStack, startLocalStack } from '
 import { asNewSendOut, createWebhookClient, type WebhookClient } from '../local/webhookClient.ts';
 import { type CapturedOutput, captureOutput } from '../test/support/captureOutput.ts';
 import { FIXTURE_SECRET, readFixture } from '../test/support/fixtures.ts';
+import { readOutboxLines } from '../test/support/outbox.ts';
 
 /** What the page names: the same setting, and so the same default, as the unsubscribe function's. */
 const COMPANY_NAME = readSetting(process.env, DISTRIBUTE_SETTINGS.companyName);
@@ -55,17 +56,7 @@ afterAll(async () => {
   if (directory) rmSync(directory, { recursive: true, force: true });
 });
 
-const outboxLines = (): Record<string, unknown>[] => {
-  try {
-    return readFileSync(join(directory, 'outbox.jsonl'), 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-};
+const outboxLines = () => readOutboxLines(join(directory, 'outbox.jsonl'));
 
 /** Posts a plain-message send-out to the customer through the pipeline; returns its event id and the outbox line it produced, if any. */
 async function sendTo(customerId: string): Promise<{ eventId: string; delivered: Record<string, unknown> | undefined }> {

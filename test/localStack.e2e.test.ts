@@ -3,7 +3,7 @@
  * Voucherify would, each answer checked, and the outbox checked for exactly one line per
  * deliverable send-out, none for the others and none twice.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
@@ -18,6 +18,7 @@ import {
   fixtureSignatures,
   readFixture,
 } from './support/fixtures.ts';
+import { readOutboxLines } from './support/outbox.ts';
 
 // The shared fixtures' own signatures are made with this secret, so they are used as sent.
 const SECRET = FIXTURE_SECRET;
@@ -27,18 +28,7 @@ let directory: string;
 let outboxFile: string;
 let output: CapturedOutput;
 
-const outboxLines = (): Record<string, unknown>[] => {
-  try {
-    return readFileSync(outboxFile, 'utf8')
-      .trim()
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-};
+const outboxLines = () => readOutboxLines(outboxFile);
 
 beforeAll(async () => {
   output = captureOutput();
