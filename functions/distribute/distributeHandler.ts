@@ -185,17 +185,14 @@ export function createDistributeHandler(env: Environment, options: DistributeHan
       return { batchItemFailures: records.map((record) => ({ itemIdentifier: record.messageId })) };
     }
     const ready = dependencies;
-    // Each deferral is a new message, so the queue's own age metric restarts with it; the age of
-    // the send-out itself is what tells an operator a backlog will outlive the maximum age.
-    if (records.length > 0) {
-      const firstQueuedAtMs = Math.min(...records.map((record) => toQueuedWebhook(record).firstQueuedAtMs));
-      metrics.addMetric('OldestSendOutAgeSeconds', MetricUnit.Seconds, Math.max(0, Math.round((Date.now() - firstQueuedAtMs) / 1000)));
-    }
+    const receivedAt = Date.now();
+    let oldestQueuedAtMs = Number.POSITIVE_INFINITY;
     const counts = new OutcomeCounts();
     // The last moment a record may start and still finish before the function times out.
-    const startBy = Date.now() + context.getRemainingTimeInMillis() - ready.recordBudgetMs;
+    const startBy = receivedAt + context.getRemainingTimeInMillis() - ready.recordBudgetMs;
     const handleRecord = async (record: SQSRecord): Promise<void> => {
       const webhook = toQueuedWebhook(record);
+      oldestQueuedAtMs = Math.min(oldestQueuedAtMs, webhook.firstQueuedAtMs);
       let outcome: RecordOutcome;
       try {
         outcome = await distributeRecord(webhook, ready, startBy);
@@ -218,6 +215,12 @@ export function createDistributeHandler(env: Environment, options: DistributeHan
     const processor = new BatchProcessor(EventType.SQS);
     const response = await processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false });
     counts.publish(metrics);
+    // Each deferral is a new message, so the queue's own age metric restarts with it; the age of
+    // the send-out itself is what tells an operator a backlog will outlive the maximum age.
+    if (Number.isFinite(oldestQueuedAtMs)) {
+      const ageSeconds = Math.max(0, Math.round((receivedAt - oldestQueuedAtMs) / 1000));
+      metrics.addMetric('OldestSendOutAgeSeconds', MetricUnit.Seconds, ageSeconds);
+    }
     return response;
   }
 
