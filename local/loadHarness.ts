@@ -76,15 +76,16 @@ export function workerCounters(): { counts: WorkerCounts; hooks: Pick<LocalStack
 
 /** Counts what a worker process (local/workerProcess.ts) reported in its batch and poll-error lines. */
 export function workerCountsFromLines(lines: readonly Record<string, unknown>[]): WorkerCounts {
-  const counts: WorkerCounts = { batches: 0, records: 0, retried: 0, notDeleted: 0, handlerErrors: 0, pollErrors: 0 };
+  const { counts, hooks } = workerCounters();
   for (const line of lines) {
-    if (line.event === 'poll_error') counts.pollErrors++;
+    if (line.event === 'poll_error') hooks.onPollError?.(line.error);
     if (line.event !== 'batch') continue;
-    counts.batches++;
-    counts.records += Number(line.received ?? 0);
-    counts.retried += Number(line.failed ?? 0);
-    counts.notDeleted += Number(line.not_deleted ?? 0);
-    if (line.handler_error === true) counts.handlerErrors++;
+    hooks.onBatch?.({
+      received: Number(line.received ?? 0),
+      failed: Number(line.failed ?? 0),
+      notDeleted: Number(line.not_deleted ?? 0),
+      ...(line.handler_error === true ? { handlerError: true } : {}),
+    });
   }
   return counts;
 }
